@@ -1,0 +1,31 @@
+import type { Options } from '@mikro-orm/core';
+
+/** Which SQL dialect a database speaks. */
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** Options of {@link openDatabase}; every field is optional. */
+export interface OpenDatabaseOptions {
+  /** Database URL; default `process.env.DATABASE_URL`, else {@link DEFAULT_DATABASE_URL}. */
+  url?: string;
+  /** Apply pending bundled migrations while opening (default `false`). */
+  migrate?: boolean;
+  /** Log SQL (default `false`). Passwords and password hashes are redacted from every line. */
+  debug?: boolean;
+  /** Where log lines go (default `console.log`). Receives already-redacted text. */
+  logger?: (message: string) => void;
+  /** PostgreSQL connection pool size (default {@link DEFAULT_POOL}). SQLite always uses one connection. */
+  pool?: { min?: number; max?: number };
+  /** PostgreSQL read-replica URLs; reads outside transactions go to them. */
+  replicas?: string[];
+  /** SQLite: how long a writer waits for the lock before failing, in ms (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
+  busyTimeoutMs?: number;
+  /** Passed through to MikroORM as-is (entities are added to ours). Use with care. */
+  mikroOrm?: Partial<Options>;
+}
+
+/** PostgreSQL pool size used when `pool` is not given. */
+export const DEFAULT_POOL = Object.freeze({ min: 0, max: 10 });
+/** SQLite busy timeout used when `busyTimeoutMs` is not given. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** The bookkeeping table of applied migrations (ours, not MikroORM's `mikro_orm_migrations`). */
+export const MIGRATIONS_TABLE = 'overlay_db_migrations';

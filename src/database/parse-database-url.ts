@@ -1,0 +1,88 @@
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidDatabaseUrlError } from '../errors.js';
+
+/** A database URL taken apart. `url` of PostgreSQL is normalized to `postgresql://`. */
+export type ParsedDatabaseUrl =
+  | { dialect: 'sqlite' /** absolute file path, or `:memory:` */; path: string }
+  | {
+      dialect: 'postgresql';
+      url: string;
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+    };
+
+/** The default when neither an option nor `DATABASE_URL` names a database (as in the Python backend). */
+export const DEFAULT_DATABASE_URL = 'sqlite:///./app.db';
+
+/**
+ * Parses the SQLAlchemy-style URLs of the original backend:
+ * `sqlite:///./app.db` (relative to `cwd`), `sqlite:////abs/path.db`, `sqlite:///:memory:`,
+ * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored).
+ *
+ * @throws InvalidDatabaseUrlError, whose message never contains the password.
+ */
+export function parseDatabaseUrl(raw: unknown, cwd = process.cwd()): ParsedDatabaseUrl {
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    throw new InvalidDatabaseUrlError(
+      typeof raw === 'string' ? raw : String(typeof raw),
+      'expected a non-empty string',
+    );
+  }
+  const text = raw.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  const base = scheme?.split('+')[0];
+  if (base === 'sqlite') return parseSqlite(text, cwd);
+  if (base === 'postgresql' || base === 'postgres') return parsePostgres(text);
+  throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), scheme ? `unknown scheme "${scheme}"` : 'no scheme');
+}
+
+function parseSqlite(text: string, cwd: string): ParsedDatabaseUrl {
+  const match = /^sqlite(?:\+[a-z0-9]+)?:\/\/\/(.*)$/i.exec(text);
+  if (!match)
+    throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'SQLite URLs have three slashes before the path');
+  const rest = match[1].split('?')[0];
+  if (rest === '') throw new InvalidDatabaseUrlError(text, 'the SQLite path is empty');
+  if (rest === ':memory:') return { dialect: 'sqlite', path: ':memory:' };
+  // sqlite:////abs → rest "/abs"; sqlite:///rel → rest "rel", relative to the working directory.
+  const path = isAbsolute(rest) ? rest : resolve(cwd, rest);
+  return { dialect: 'sqlite', path };
+}
+
+function parsePostgres(text: string): ParsedDatabaseUrl {
+  let url: URL;
+  try {
+    url = new URL(text.replace(/^[a-z][a-z0-9+.-]*:/i, 'postgresql:'));
+  } catch {
+    throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'not a valid URL');
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no database name after the host');
+  if (!url.hostname) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no host');
+  const port = url.port ? Number(url.port) : 5432;
+  const normalized = new URL(url.toString());
+  return {
+    dialect: 'postgresql',
+    url: normalized.toString(),
+    host: url.hostname,
+    port,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database,
+  };
+}
+
+/** Replaces the password of a URL with `***`, for messages and logs. Works on unparseable text too. */
+export function redactDatabaseUrl(text: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(text);
+  if (!match) return text;
+  const [, scheme, authority, rest] = match;
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return text;
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return text;
+  return `${scheme}${userinfo.slice(0, colon)}:***${authority.slice(at)}${rest}`;
+}

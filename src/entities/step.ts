@@ -1,0 +1,98 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { Company } from './company.js';
+import { Screenshot } from './screenshot.js';
+import { createdAt, optionalTimestamp } from './timestamps.js';
+import { User } from './user.js';
+import { Workflow } from './workflow.js';
+
+export const ACTION_TYPES = ['click', 'input_commit', 'select_change', 'submit', 'navigate'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+export const HEALING_METHODS = ['deterministic', 'ai_assisted'] as const;
+export type HealingMethod = (typeof HEALING_METHODS)[number];
+
+/** How the recorder found the element. */
+export interface StepSelectors {
+  primary?: string | null;
+  css?: string | null;
+  xpath?: string | null;
+  data_testid?: string | null;
+  stable_attrs?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+/** What the element was. */
+export interface StepElementMeta {
+  tag_name?: string | null;
+  role?: string | null;
+  type?: string | null;
+  name?: string | null;
+  [key: string]: unknown;
+}
+/** Where the page was. */
+export interface StepPageContext {
+  url?: string | null;
+  title?: string | null;
+  viewport?: { width?: number; height?: number; [key: string]: unknown } | null;
+  page_state_hash?: string | null;
+  [key: string]: unknown;
+}
+/** What the action carried. */
+export interface StepActionData {
+  input_value?: string | null;
+  click_coordinates?: { x?: number; y?: number; [key: string]: unknown } | null;
+  [key: string]: unknown;
+}
+/** Surrounding DOM captured at record time. */
+export interface StepDomContext {
+  element_html?: string | null;
+  parent_html?: string | null;
+  [key: string]: unknown;
+}
+/** Selectors before and after an auto-heal. */
+export interface StepHealedSelectors {
+  previous_primary?: string | null;
+  healed_primary?: string | null;
+  [key: string]: unknown;
+}
+
+/** One recorded action of a workflow, ordered by `stepNumber`. */
+export const Step = defineEntity({
+  name: 'Step',
+  tableName: 'steps',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    company: p.manyToOne(Company).ref().deleteRule('cascade').index('steps_company_id_index'),
+    workflow: p.manyToOne(Workflow).ref().deleteRule('cascade'),
+    screenshot: p.manyToOne(Screenshot).ref().nullable().deleteRule('set null').index('steps_screenshot_id_index'),
+    editedBy: p
+      .manyToOne(User)
+      .ref()
+      .fieldName('edited_by')
+      .nullable()
+      .deleteRule('set null')
+      .index('steps_edited_by_index'),
+    stepNumber: p.integer(),
+    timestamp: p.text().nullable(),
+    actionType: p.text().$type<ActionType>(),
+    selectors: p.json<StepSelectors>(),
+    elementMeta: p.json<StepElementMeta>(),
+    pageContext: p.json<StepPageContext>(),
+    actionData: p.json<StepActionData>().nullable(),
+    domContext: p.json<StepDomContext>().nullable(),
+    fieldLabel: p.text().nullable(),
+    instruction: p.text().nullable(),
+    aiConfidence: p.double().$type<number>().nullable(),
+    aiModel: p.text().nullable(),
+    aiGeneratedAt: optionalTimestamp(),
+    labelEdited: p.boolean().default(false),
+    instructionEdited: p.boolean().default(false),
+    editedAt: optionalTimestamp(),
+    healedSelectors: p.json<StepHealedSelectors>().nullable(),
+    healedAt: optionalTimestamp(),
+    healingConfidence: p.double().$type<number>().nullable(),
+    healingMethod: p.text().$type<HealingMethod>().nullable(),
+    createdAt: createdAt(),
+  },
+  uniques: [{ name: 'steps_workflow_id_step_number_unique', properties: ['workflow', 'stepNumber'] }],
+});
+export type Step = InferEntity<typeof Step>;

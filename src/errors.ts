@@ -1,0 +1,136 @@
+/** Every stable error code this library throws. */
+export type OverlayDbErrorCode =
+  | 'TENANT_REQUIRED'
+  | 'NOT_FOUND'
+  | 'CROSS_TENANT_REFERENCE'
+  | 'INVALID_INPUT'
+  | 'DUPLICATE_EMAIL'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_INVITE_TOKEN'
+  | 'INVALID_DATABASE_URL'
+  | 'MIGRATION_FAILED'
+  | 'SCHEMA_DRIFT'
+  | 'DATABASE_ERROR';
+
+/**
+ * The base class of every error this library throws. Branch on `code`, which is stable
+ * across versions; `message` is for people.
+ *
+ * @example
+ * try { await createAdmin(db, input); }
+ * catch (e) { if (e instanceof OverlayDbError && e.code === 'DUPLICATE_EMAIL') … }
+ */
+export class OverlayDbError extends Error {
+  readonly code: OverlayDbErrorCode;
+
+  constructor(code: OverlayDbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A tenant scope was asked for without a positive safe-integer company id. */
+export class TenantRequiredError extends OverlayDbError {
+  constructor(received: unknown) {
+    super('TENANT_REQUIRED', `A company id (a positive safe integer) is required; received ${describe(received)}`);
+  }
+}
+
+/** The row does not exist, or belongs to another company (the two are never told apart). */
+export class NotFoundError extends OverlayDbError {
+  readonly entity: string;
+  readonly id: unknown;
+  constructor(entity: string, id: unknown) {
+    super('NOT_FOUND', `${entity} ${describe(id)} was not found`);
+    this.entity = entity;
+    this.id = id;
+  }
+}
+
+/** A write named a row of another company (or a row that does not exist). Nothing was written. */
+export class CrossTenantReferenceError extends OverlayDbError {
+  readonly field: string;
+  constructor(field: string, id: unknown) {
+    super('CROSS_TENANT_REFERENCE', `${field} ${describe(id)} does not name a row of this company`);
+    this.field = field;
+  }
+}
+
+/** An argument failed validation; `field` names it. Nothing was written. */
+export class InvalidInputError extends OverlayDbError {
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super('INVALID_INPUT', `Invalid ${field}: ${reason}`);
+    this.field = field;
+  }
+}
+
+/** A user with this email (compared case-insensitively) already exists. */
+export class DuplicateEmailError extends OverlayDbError {
+  constructor(options?: { cause?: unknown }) {
+    super('DUPLICATE_EMAIL', 'A user with this email already exists', options);
+  }
+}
+
+/** Sign-in failed: unknown email or wrong password (deliberately not told apart). */
+export class InvalidCredentialsError extends OverlayDbError {
+  constructor() {
+    super('INVALID_CREDENTIALS', 'Invalid email or password');
+  }
+}
+
+/** No company has this invite token. */
+export class InvalidInviteTokenError extends OverlayDbError {
+  constructor() {
+    super('INVALID_INVITE_TOKEN', 'The invite token is not valid');
+  }
+}
+
+/** The database URL is not one of the accepted forms. The password is never included. */
+export class InvalidDatabaseUrlError extends OverlayDbError {
+  constructor(redactedUrl: string, reason: string) {
+    super(
+      'INVALID_DATABASE_URL',
+      `Unsupported database URL ${JSON.stringify(redactedUrl)}: ${reason}. Accepted forms: ` +
+        'sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:, ' +
+        'postgresql://user:password@host:port/dbname (also postgres:// and postgresql+driver://)',
+    );
+  }
+}
+
+/** A migration run failed and was rolled back: the database is at the revision it had before the run. */
+export class MigrationError extends OverlayDbError {
+  readonly migration: string | undefined;
+  constructor(message: string, migration?: string, options?: { cause?: unknown }) {
+    super('MIGRATION_FAILED', message, options);
+    this.migration = migration;
+  }
+}
+
+/** The live schema differs from what the entities describe. */
+export class SchemaDriftError extends OverlayDbError {
+  readonly statements: string[];
+  constructor(statements: string[]) {
+    super(
+      'SCHEMA_DRIFT',
+      `The database schema differs from the entities (${statements.length} statement(s) would fix it)`,
+    );
+    this.statements = statements;
+  }
+}
+
+/** The database refused an operation for a reason not covered by a more specific code. */
+export class DatabaseError extends OverlayDbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_ERROR', message, options);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  return typeof value;
+}

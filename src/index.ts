@@ -1,0 +1,58 @@
+// The public surface. Explicit named exports only: a new public name is a deliberate change
+// (test/exports.test.ts snapshots this list).
+
+export { INITIAL_MIGRATION, type MigrationEntry, migrationsFor } from '../migrations/index.js';
+export { Database } from './database/database.js';
+export { openDatabase } from './database/open-database.js';
+export type { Dialect, OpenDatabaseOptions } from './database/options.js';
+export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, MIGRATIONS_TABLE } from './database/options.js';
+export type { ParsedDatabaseUrl } from './database/parse-database-url.js';
+export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './database/parse-database-url.js';
+export type { CompanySettings } from './entities/company.js';
+export { HEALTH_ERROR_TYPES, HEALTH_STATUSES, type HealthErrorType, type HealthStatus } from './entities/health-log.js';
+export { Company, entities, HealthLog, Notification, Screenshot, Step, User, Workflow } from './entities/index.js';
+export {
+  NOTIFICATION_SEVERITIES,
+  NOTIFICATION_TYPES,
+  type NotificationSeverity,
+  type NotificationType,
+} from './entities/notification.js';
+export { SCREENSHOT_FORMATS, type ScreenshotFormat } from './entities/screenshot.js';
+export {
+  ACTION_TYPES,
+  type ActionType,
+  HEALING_METHODS,
+  type HealingMethod,
+  type StepActionData,
+  type StepDomContext,
+  type StepElementMeta,
+  type StepHealedSelectors,
+  type StepPageContext,
+  type StepSelectors,
+} from './entities/step.js';
+export { USER_ROLES, type UserRole } from './entities/user.js';
+export { WORKFLOW_STATUSES, type WorkflowStatus } from './entities/workflow.js';
+export {
+  CrossTenantReferenceError,
+  DatabaseError,
+  DuplicateEmailError,
+  InvalidCredentialsError,
+  InvalidDatabaseUrlError,
+  InvalidInputError,
+  InvalidInviteTokenError,
+  MigrationError,
+  NotFoundError,
+  OverlayDbError,
+  type OverlayDbErrorCode,
+  SchemaDriftError,
+  TenantRequiredError,
+} from './errors.js';
+export type { AdoptResult } from './migrations/adopt.js';
+export {
+  createMigrationRunner,
+  MigrationRunner,
+  type MigrationRunnerOptions,
+  type MigrationStatus,
+} from './migrations/migration-runner.js';
+export type { SchemaCheck } from './migrations/schema-check.js';
+export { UtcDateTimeType } from './types/utc-datetime-type.js';

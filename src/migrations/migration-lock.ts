@@ -1,0 +1,45 @@
+import type { Transaction } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import type { Dialect } from '../database/options.js';
+
+/** A stable 64-bit advisory-lock key: the first 8 bytes of sha1("overlay_db_migrations"), fixed. */
+const PG_LOCK_KEY = '7345261109384117431';
+
+/**
+ * Runs `work` in one transaction that holds the cross-process migration lock.
+ *
+ * PostgreSQL: a transaction-scoped advisory lock on the migrating connection, released by
+ * COMMIT or ROLLBACK (so a killed process never leaves it held). SQLite: a write to the
+ * bookkeeping table as the first statement takes the database write lock before anything is
+ * read; a deferred transaction that read first could not upgrade to a writer under WAL.
+ * SQLite also runs the whole transaction with foreign keys off (set before BEGIN, where the
+ * pragma takes effect) so that table rebuilds cannot cascade-delete child rows, and checks
+ * every foreign key before committing.
+ */
+export async function withMigrationLock<T>(
+  connection: AbstractSqlConnection,
+  dialect: Dialect,
+  table: string,
+  work: (trx: Transaction) => Promise<T>,
+): Promise<T> {
+  if (dialect === 'postgresql') {
+    return connection.transactional(async (trx) => {
+      await connection.execute(`select pg_advisory_xact_lock(${PG_LOCK_KEY})`, [], 'all', trx);
+      return work(trx);
+    });
+  }
+  await connection.execute('pragma foreign_keys = off', [], 'run');
+  try {
+    return await connection.transactional(async (trx) => {
+      await connection.execute(`delete from \`${table}\` where 0`, [], 'run', trx);
+      const result = await work(trx);
+      const violations = await connection.execute<unknown[]>('pragma foreign_key_check', [], 'all', trx);
+      if (violations.length > 0) {
+        throw new Error(`foreign key check failed: ${JSON.stringify(violations.slice(0, 5))}`);
+      }
+      return result;
+    });
+  } finally {
+    await connection.execute('pragma foreign_keys = on', [], 'run');
+  }
+}

@@ -1,0 +1,271 @@
+import type { MikroORM, Transaction } from '@mikro-orm/core';
+import type { AbstractSqlConnection, AbstractSqlDriver } from '@mikro-orm/knex';
+import { type MigrationEntry, migrationsFor } from '../../migrations/index.js';
+import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
+import { redactSecrets } from '../database/redact.js';
+import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
+import { InvalidInputError, MigrationError, OverlayDbError } from '../errors.js';
+import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
+import { dialectOf } from './dialect-of.js';
+import { withMigrationLock } from './migration-lock.js';
+import { checkSchema, type SchemaCheck } from './schema-check.js';
+
+/** One migration as `history()` reports it. */
+export interface MigrationStatus {
+  name: string;
+  applied: boolean;
+  appliedAt: Date | null;
+}
+
+/** Options of {@link createMigrationRunner}. */
+export interface MigrationRunnerOptions {
+  /** The migrations to run (default: the bundled ones of the ORM's dialect). Tests inject their own. */
+  migrations?: readonly MigrationEntry[];
+  /** Called with one line per migration applied or reverted, and how long it took. */
+  onProgress?: (event: { action: 'up' | 'down'; name: string; ms: number }) => void;
+}
+
+/**
+ * Applies and reverts the bundled migrations, with Alembic's verbs. Every run is one
+ * transaction under a cross-process lock: it applies everything it planned or nothing.
+ *
+ * @example
+ * const runner = createMigrationRunner(orm);
+ * await runner.up();                  // alembic upgrade head
+ * await runner.down({ to: 'base' });  // alembic downgrade base
+ */
+export class MigrationRunner {
+  readonly dialect: Dialect;
+  private readonly migrations: readonly MigrationEntry[];
+  private readonly connection: AbstractSqlConnection;
+  private tableReady = false;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly options: MigrationRunnerOptions = {},
+  ) {
+    this.dialect = dialectOf(orm);
+    this.migrations = options.migrations ?? migrationsFor(this.dialect);
+    this.connection = (orm.em.getDriver() as AbstractSqlDriver).getConnection() as AbstractSqlConnection;
+    const names = new Set<string>();
+    for (const migration of this.migrations) {
+      if (names.has(migration.name)) throw new InvalidInputError('migrations', `duplicate name ${migration.name}`);
+      names.add(migration.name);
+    }
+    applyDialectDefaults(orm.getMetadata(), this.dialect);
+  }
+
+  /** Applies pending migrations, all of them or up to and including `to` (`upgrade head` / `upgrade <rev>`). Returns the names applied. */
+  async up(options: { to?: string } = {}): Promise<string[]> {
+    return this.run(async (trx, applied) => {
+      const target =
+        options.to === undefined || options.to === 'head' ? this.migrations.length - 1 : this.indexOf(options.to);
+      const plan = this.migrations.slice(0, target + 1).filter((m) => !applied.has(m.name));
+      for (const migration of plan) await this.apply(trx, migration, 'up');
+      return plan.map((m) => m.name);
+    });
+  }
+
+  /**
+   * Reverts applied migrations: one by default (`downgrade -1`), `steps` of them, or all
+   * those after `to` (`downgrade <rev>`; `'base'` reverts everything). Returns the names reverted.
+   */
+  async down(options: { to?: string; steps?: number } = {}): Promise<string[]> {
+    if (options.steps !== undefined && (!Number.isSafeInteger(options.steps) || options.steps < 1)) {
+      throw new InvalidInputError('steps', 'expected a positive integer');
+    }
+    if (options.steps !== undefined && options.to !== undefined) {
+      throw new InvalidInputError('to', 'give either `to` or `steps`, not both');
+    }
+    return this.run(async (trx, applied) => {
+      const appliedInOrder = this.migrations.filter((m) => applied.has(m.name));
+      let plan: MigrationEntry[];
+      if (options.to === 'base') plan = appliedInOrder;
+      else if (options.to !== undefined) {
+        const target = this.indexOf(options.to);
+        plan = appliedInOrder.filter((m) => this.migrations.indexOf(m) > target);
+      } else plan = appliedInOrder.slice(-(options.steps ?? 1));
+      plan.reverse();
+      for (const migration of plan) await this.apply(trx, migration, 'down');
+      return plan.map((m) => m.name);
+    });
+  }
+
+  /** The newest applied migration (`alembic current`), or null on an empty database. */
+  async current(): Promise<string | null> {
+    const rows = await this.appliedRows();
+    const applied = new Set(rows.map((r) => r.name));
+    const last = [...this.migrations].reverse().find((m) => applied.has(m.name));
+    return last?.name ?? null;
+  }
+
+  /** Every known migration, oldest first, with whether and when it was applied (`alembic history`). */
+  async history(): Promise<MigrationStatus[]> {
+    const rows = new Map((await this.appliedRows()).map((r) => [r.name, r.appliedAt]));
+    return this.migrations.map((m) => ({
+      name: m.name,
+      applied: rows.has(m.name),
+      appliedAt: rows.get(m.name) ?? null,
+    }));
+  }
+
+  /** The names of migrations not yet applied, oldest first. */
+  async pending(): Promise<string[]> {
+    const applied = new Set((await this.appliedRows()).map((r) => r.name));
+    return this.migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
+  }
+
+  /**
+   * Compares the live schema with the entities (`alembic revision --autogenerate` as a
+   * check): `inSync` is false, and `statements` say what would reconcile them, when they differ.
+   */
+  async check(): Promise<SchemaCheck> {
+    return checkSchema(this.orm, [MIGRATIONS_TABLE]);
+  }
+
+  /**
+   * Takes over a database made by the Python backend's Alembic revision 0acd3e6b9445:
+   * brings its tables to this library's initial migration in place (rows kept, `company_id`
+   * back-filled, timestamps converted) and records that migration as applied. Refuses any
+   * other revision, and a database that is neither empty nor ours nor that revision.
+   */
+  async adopt(): Promise<AdoptResult> {
+    await this.ensureTable();
+    try {
+      return await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, (trx) =>
+        adoptAlembicDatabase({
+          connection: this.connection,
+          dialect: this.dialect,
+          trx,
+          record: (name) => this.record(trx, name),
+          appliedNames: async () => new Set((await this.appliedRows(trx)).map((r) => r.name)),
+        }),
+      );
+    } catch (error) {
+      throw this.wrap(error, 'adopt');
+    }
+  }
+
+  private indexOf(name: string): number {
+    const exact = this.migrations.findIndex((m) => m.name === name);
+    if (exact >= 0) return exact;
+    const byPrefix = this.migrations.map((m, i) => [m.name, i] as const).filter(([n]) => n.startsWith(name));
+    if (name !== '' && byPrefix.length === 1) return byPrefix[0][1];
+    throw new InvalidInputError(
+      'to',
+      `unknown revision ${JSON.stringify(name)}; known: ${this.migrations.map((m) => m.name).join(', ') || '(none)'}`,
+    );
+  }
+
+  private async run(plan: (trx: Transaction, applied: Set<string>) => Promise<string[]>): Promise<string[]> {
+    await this.ensureTable();
+    try {
+      return await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, async (trx) => {
+        const applied = new Set((await this.appliedRows(trx)).map((r) => r.name));
+        return plan(trx, applied);
+      });
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
+  private async apply(trx: Transaction, entry: MigrationEntry, direction: 'up' | 'down'): Promise<void> {
+    const started = performance.now();
+    const driver = this.orm.em.getDriver() as AbstractSqlDriver;
+    const migration = new entry.class(driver, this.orm.config);
+    migration.reset();
+    migration.setTransactionContext(trx);
+    try {
+      await migration[direction]();
+      for (const query of migration.getQueries()) {
+        if (typeof query === 'string' && query.trim() === '') continue;
+        await driver.execute(query as string, undefined, 'all', trx);
+      }
+    } catch (error) {
+      throw new MigrationError(
+        `Migration ${entry.name} (${direction}) failed: ${redactSecrets(messageOf(error))}`,
+        entry.name,
+        { cause: error },
+      );
+    }
+    if (direction === 'up') await this.record(trx, entry.name);
+    else
+      await this.connection.execute(
+        `delete from ${this.quote(MIGRATIONS_TABLE)} where name = ?`,
+        [entry.name],
+        'run',
+        trx,
+      );
+    this.options.onProgress?.({ action: direction, name: entry.name, ms: Math.round(performance.now() - started) });
+  }
+
+  private async record(trx: Transaction, name: string): Promise<void> {
+    await this.connection.execute(
+      `insert into ${this.quote(MIGRATIONS_TABLE)} (name, applied_at) values (?, ?)`,
+      [name, new Date().toISOString()],
+      'run',
+      trx,
+    );
+  }
+
+  private async appliedRows(trx?: Transaction): Promise<{ name: string; appliedAt: Date }[]> {
+    await this.ensureTable();
+    const rows = await this.connection.execute<{ name: string; applied_at: string | Date }[]>(
+      `select name, applied_at from ${this.quote(MIGRATIONS_TABLE)} order by applied_at, name`,
+      [],
+      'all',
+      trx,
+    );
+    return rows.map((r) => ({ name: r.name, appliedAt: new Date(r.applied_at) }));
+  }
+
+  private async ensureTable(): Promise<void> {
+    if (this.tableReady) return;
+    const ts = this.dialect === 'postgresql' ? 'timestamptz' : 'text';
+    const sql = `create table if not exists ${this.quote(MIGRATIONS_TABLE)} (name varchar(255) not null primary key, applied_at ${ts} not null)`;
+    try {
+      if (this.dialect === 'postgresql') {
+        // Two processes creating the table at once collide in pg_type; the advisory lock orders them.
+        await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, (trx) =>
+          this.connection.execute(sql, [], 'run', trx),
+        );
+      } else {
+        await this.connection.execute(sql, [], 'run');
+      }
+    } catch (error) {
+      throw this.wrap(error);
+    }
+    this.tableReady = true;
+  }
+
+  private quote(name: string): string {
+    return this.dialect === 'postgresql' ? `"${name}"` : `\`${name}\``;
+  }
+
+  private wrap(error: unknown, action = 'migration run'): OverlayDbError {
+    if (error instanceof OverlayDbError) {
+      if (error instanceof MigrationError) {
+        return new MigrationError(`${error.message}; the ${action} was rolled back`, error.migration, {
+          cause: error.cause,
+        });
+      }
+      return error;
+    }
+    return new MigrationError(
+      `The ${action} failed and was rolled back: ${redactSecrets(messageOf(error))}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** Creates a {@link MigrationRunner} for a MikroORM instance (yours or `db.orm`). */
+export function createMigrationRunner(orm: MikroORM, options?: MigrationRunnerOptions): MigrationRunner {
+  return new MigrationRunner(orm, options);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

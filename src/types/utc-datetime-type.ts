@@ -1,0 +1,45 @@
+import { DateTimeType, type Platform } from '@mikro-orm/core';
+
+/** True when the platform is one of MikroORM's SQLite flavours. */
+function isSqlite(platform: Platform): boolean {
+  return platform.constructor.name.toLowerCase().includes('sqlite');
+}
+
+/**
+ * A timezone-aware timestamp: `timestamptz` on PostgreSQL and ISO-8601 UTC text
+ * (`2026-11-26T04:27:47.123Z`) on SQLite.
+ *
+ * MikroORM 6 writes epoch milliseconds on SQLite while the original Python backend
+ * wrote text; SQLite sorts every integer before every text, so one column holding
+ * both breaks ordering and keyset pagination. Fixed-width ISO text sorts correctly
+ * as text and is what `strftime('%Y-%m-%dT%H:%M:%fZ')` produces for defaults.
+ */
+export class UtcDateTimeType extends DateTimeType {
+  override convertToDatabaseValue(value: unknown, platform: Platform): any {
+    if (value == null) return value;
+    const date = value instanceof Date ? value : new Date(value as string | number);
+    if (isSqlite(platform)) return date.toISOString();
+    return date;
+  }
+
+  override convertToJSValue(value: unknown, _platform: Platform): any {
+    if (value == null || value instanceof Date) return value;
+    if (typeof value === 'number') return new Date(value);
+    return parseTimestamp(String(value));
+  }
+
+  override compareAsType(): string {
+    return 'string';
+  }
+
+  override ensureComparable(): boolean {
+    return false;
+  }
+}
+
+/** Parses ISO-8601 text, and SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC). */
+export function parseTimestamp(text: string): Date {
+  let normalized = text.includes('T') ? text : text.replace(' ', 'T');
+  if (!/[zZ]|[+-]\d\d:?\d\d$/.test(normalized)) normalized += 'Z';
+  return new Date(normalized);
+}
