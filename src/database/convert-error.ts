@@ -1,0 +1,42 @@
+import {
+  CheckConstraintViolationException,
+  ConnectionException,
+  DeadlockException,
+  DriverException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { DatabaseError, InvalidInputError, OverlayDbError } from '../errors.js';
+import { redactSecrets } from './redact.js';
+
+/**
+ * Turns anything thrown below this library into an {@link OverlayDbError}. MikroORM has already
+ * converted driver errors into its driver-independent exception tree; no raw driver code is
+ * matched here. The original error stays available as `cause`; the message is redacted.
+ */
+export function convertError(error: unknown, context = 'The database operation'): OverlayDbError {
+  if (error instanceof OverlayDbError) return error;
+  if (error instanceof UniqueConstraintViolationException) {
+    return new InvalidInputError('unique', `${context} would duplicate a unique value`);
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new InvalidInputError('reference', `${context} names a row that does not exist`);
+  }
+  if (error instanceof NotNullConstraintViolationException) {
+    return new InvalidInputError('required', `${context} left a required value empty`);
+  }
+  if (error instanceof CheckConstraintViolationException) {
+    return new InvalidInputError('check', `${context} broke a database check (an enum or range)`);
+  }
+  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return new DatabaseError(`${context} could not get a lock in time; retry it`);
+  }
+  if (error instanceof ConnectionException) {
+    return new DatabaseError(`${context} failed: the database connection was lost`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const kind = error instanceof DriverException ? 'was refused by the database' : 'failed';
+  return new DatabaseError(`${context} ${kind}: ${redactSecrets(message).split('\n')[0].slice(0, 300)}`);
+}

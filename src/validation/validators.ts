@@ -1,0 +1,158 @@
+import { InvalidInputError } from '../errors.js';
+import { LIMITS } from './limits.js';
+
+// Each validator returns the value narrowed to its type, or throws InvalidInputError naming the field.
+
+/** A value given as a plain object (not null, not an array). */
+export function requireObject(field: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(field, 'expected an object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A positive safe integer id. */
+export function requireId(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidInputError(field, 'expected a positive integer id');
+  }
+  return value;
+}
+
+/** An optional id: `undefined` and `null` pass through. */
+export function optionalId(field: string, value: unknown): number | null | undefined {
+  return value === undefined || value === null ? value : requireId(field, value);
+}
+
+/** A string that is well-formed Unicode (no lone surrogates: they cannot round-trip through UTF-8). */
+function checkWellFormed(field: string, value: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is refused because PostgreSQL text cannot hold it.
+  if (/\u0000/.test(value)) throw new InvalidInputError(field, 'contains a NUL character');
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
+    throw new InvalidInputError(field, 'contains a lone surrogate (not valid Unicode)');
+  }
+}
+
+/** A non-empty string (after trimming) of at most `max` characters; returned as given (untrimmed) unless `trim`. */
+export function requireString(
+  field: string,
+  value: unknown,
+  options: { max?: number; trim?: boolean; allowEmpty?: boolean } = {},
+): string {
+  if (typeof value !== 'string') throw new InvalidInputError(field, 'expected a string');
+  const max = options.max ?? LIMITS.shortText;
+  const result = options.trim ? value.trim() : value;
+  if (!options.allowEmpty && result.trim() === '') throw new InvalidInputError(field, 'must not be empty');
+  if (result.length > max) throw new InvalidInputError(field, `must be at most ${max} characters`);
+  checkWellFormed(field, result);
+  return result;
+}
+
+/** An optional string: `undefined` and `null` pass through. */
+export function optionalString(
+  field: string,
+  value: unknown,
+  options: { max?: number; trim?: boolean; allowEmpty?: boolean } = {},
+): string | null | undefined {
+  return value === undefined || value === null ? value : requireString(field, value, options);
+}
+
+/** One of a fixed list of string values. */
+export function requireOneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidInputError(field, `expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** A finite number within [min, max]. */
+export function requireNumber(
+  field: string,
+  value: unknown,
+  options: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InvalidInputError(field, 'expected a finite number');
+  if (options.integer && !Number.isSafeInteger(value)) throw new InvalidInputError(field, 'expected an integer');
+  if (options.min !== undefined && value < options.min)
+    throw new InvalidInputError(field, `must be at least ${options.min}`);
+  if (options.max !== undefined && value > options.max)
+    throw new InvalidInputError(field, `must be at most ${options.max}`);
+  return value;
+}
+
+/** An optional number: `undefined` and `null` pass through. */
+export function optionalNumber(
+  field: string,
+  value: unknown,
+  options: { min?: number; max?: number; integer?: boolean } = {},
+): number | null | undefined {
+  return value === undefined || value === null ? value : requireNumber(field, value, options);
+}
+
+/** A boolean. */
+export function requireBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidInputError(field, 'expected a boolean');
+  return value;
+}
+
+/** A valid Date (or an ISO string that parses to one). */
+export function requireDate(field: string, value: unknown): Date {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw new InvalidInputError(field, 'expected a valid date');
+  return date;
+}
+
+/**
+ * A JSON value: plain objects, arrays, strings, finite numbers, booleans and null only, at most
+ * {@link LIMITS.jsonDepth} deep and {@link LIMITS.jsonBytes} bytes serialized. With `object: true`
+ * the top level must be an object.
+ */
+export function requireJson<T>(field: string, value: unknown, options: { object?: boolean } = {}): T {
+  if (options.object) requireObject(field, value);
+  checkJsonValue(field, value, 0);
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (bytes > LIMITS.jsonBytes) throw new InvalidInputError(field, `must be at most ${LIMITS.jsonBytes} bytes as JSON`);
+  return value as T;
+}
+
+/** An optional JSON value: `undefined` and `null` pass through. */
+export function optionalJson<T>(
+  field: string,
+  value: unknown,
+  options: { object?: boolean } = {},
+): T | null | undefined {
+  return value === undefined || value === null ? (value as null | undefined) : requireJson<T>(field, value, options);
+}
+
+function checkJsonValue(field: string, value: unknown, depth: number): void {
+  if (depth > LIMITS.jsonDepth) throw new InvalidInputError(field, `must be at most ${LIMITS.jsonDepth} levels deep`);
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'string') return checkWellFormed(field, value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidInputError(field, 'numbers must be finite (no NaN or Infinity)');
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) checkJsonValue(field, item, depth + 1);
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) {
+      checkWellFormed(field, key);
+      if (item !== undefined) checkJsonValue(field, item, depth + 1);
+    }
+    return;
+  }
+  throw new InvalidInputError(
+    field,
+    'must contain only JSON values (objects, arrays, strings, numbers, booleans, null)',
+  );
+}
+
+/** Rejects keys that are not in `allowed`, so that a typo is an error instead of a silently ignored field. */
+export function rejectUnknownKeys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new InvalidInputError(`${field}.${key}`, 'is not a known field');
+  }
+}
