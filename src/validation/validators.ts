@@ -128,7 +128,10 @@ export function optionalJson<T>(
 function checkJsonValue(field: string, value: unknown, depth: number): void {
   if (depth > LIMITS.jsonDepth) throw new InvalidInputError(field, `must be at most ${LIMITS.jsonDepth} levels deep`);
   if (value === null || typeof value === 'boolean') return;
-  if (typeof value === 'string') return checkWellFormed(field, value);
+  if (typeof value === 'string') {
+    checkWellFormed(field, value);
+    return;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new InvalidInputError(field, 'numbers must be finite (no NaN or Infinity)');
     return;
