@@ -56,3 +56,11 @@ export {
 } from './migrations/migration-runner.js';
 export type { SchemaCheck } from './migrations/schema-check.js';
 export { UtcDateTimeType } from './types/utc-datetime-type.js';
+
+// --- tenant scope (src/tenant) ---
+
+// --- run lifecycle (src/lifecycle) ---
+
+// --- services (src/services) ---
+
+// --- cli and adopt (src/cli, src/migrations/adopt) ---
