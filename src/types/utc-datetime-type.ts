@@ -37,9 +37,14 @@ export class UtcDateTimeType extends DateTimeType {
   }
 }
 
-/** Parses ISO-8601 text, and SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC). */
+/**
+ * Parses ISO-8601 text, SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC, as SQLite's clock
+ * is) and PostgreSQL's `YYYY-MM-DD HH:MM:SS.ffffff+00` text form.
+ */
 export function parseTimestamp(text: string): Date {
-  let normalized = text.includes('T') ? text : text.replace(' ', 'T');
-  if (!/[zZ]|[+-]\d\d:?\d\d$/.test(normalized)) normalized += 'Z';
+  let normalized = text.trim().replace(' ', 'T');
+  const zone = /([+-]\d\d)(:?(\d\d))?$/.exec(normalized);
+  if (zone) normalized = `${normalized.slice(0, zone.index)}${zone[1]}:${zone[3] ?? '00'}`;
+  else if (!/[zZ]$/.test(normalized)) normalized += 'Z';
   return new Date(normalized);
 }
