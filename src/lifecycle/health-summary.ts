@@ -1,0 +1,121 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Dialect } from '../database/options.js';
+import { HealthLog } from '../entities/health-log.js';
+import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
+import { parseTimestamp } from '../types/utc-datetime-type.js';
+import { buildHealthLogListQuery } from './list-health-logs.js';
+import { queryRows, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+
+/** Runs and successes in a time window; `successRate` is null when there were no runs. */
+export interface HealthWindow {
+  runs: number;
+  successes: number;
+  successRate: number | null;
+}
+
+/** A step that failed in the last 30 days. */
+export interface FailingStep {
+  stepId: number;
+  stepNumber: number;
+  fieldLabel: string | null;
+  failures: number;
+  lastFailureAt: Date;
+}
+
+/** The health dashboard of one workflow. */
+export interface HealthSummary {
+  workflowId: number;
+  status: WorkflowStatus;
+  /** All runs ever recorded (the workflow's `totalUses`). */
+  totalRuns: number;
+  /** All-time share of successful or healed runs (the workflow's `successRate`). */
+  successRate: number;
+  consecutiveFailures: number;
+  lastSuccessfulRun: Date | null;
+  lastFailedRun: Date | null;
+  last7Days: HealthWindow;
+  last30Days: HealthWindow;
+  /** The 10 newest logs, newest first. */
+  recentLogs: HealthLog[];
+  /** Steps with failed runs in the last 30 days, most failures first. */
+  failingSteps: FailingStep[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const RECENT_LOGS = 10;
+
+/**
+ * Computes a workflow's health dashboard in the database, in three statements that each read
+ * only the workflow's range of the (workflow_id, created_at) index: the 7/30-day windows, the 10
+ * newest logs, and the failing steps of the last 30 days. Returns null for a missing or foreign
+ * workflow.
+ *
+ * @example
+ * const s = await healthSummary(ctx.em, ctx.dialect, ctx.companyId, workflowId);
+ * s?.last7Days.successRate; // 0.92
+ */
+export async function healthSummary(
+  em: SqlEntityManager,
+  dialect: Dialect,
+  companyId: number,
+  workflowId: number,
+  now: Date = new Date(),
+): Promise<HealthSummary | null> {
+  const since30 = sqlTimestamp(new Date(now.getTime() - 30 * DAY_MS));
+  const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
+  const windows = await queryRows(
+    em,
+    'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
+      'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
+      'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
+      'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
+      'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
+      'where w."id" = ? and w."company_id" = ?',
+    [since7, since7, workflowId, companyId, since30, workflowId, companyId],
+  );
+  const first = windows[0];
+  if (!first) return null;
+  const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
+  const workflow = em.map(Workflow, workflowRow);
+
+  const recent = buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null });
+  const recentRows = await queryRows(em, recent.sql, recent.params);
+  const recentLogs = recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => em.map(HealthLog, row));
+
+  const failing = await queryRows(
+    em,
+    'select h."step_id", s."step_number", s."field_label", count(*) as failures, ' +
+      `max(${timestampTextSql(dialect, 'h."created_at"')}) as last_failure_at ` +
+      'from "health_logs" h join "steps" s on s."id" = h."step_id" ' +
+      'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? and h."status" = \'failed\' ' +
+      'group by h."step_id", s."step_number", s."field_label" ' +
+      'order by count(*) desc, max(h."created_at") desc, s."step_number" asc',
+    [workflowId, companyId, since30],
+  );
+
+  return {
+    workflowId: workflow.id,
+    status: workflow.status,
+    totalRuns: workflow.totalUses,
+    successRate: workflow.successRate,
+    consecutiveFailures: workflow.consecutiveFailures,
+    lastSuccessfulRun: workflow.lastSuccessfulRun ?? null,
+    lastFailedRun: workflow.lastFailedRun ?? null,
+    last7Days: window(runs7, ok7),
+    last30Days: window(runs30, ok30),
+    recentLogs,
+    failingSteps: failing.map((row) => ({
+      stepId: Number(row.step_id),
+      stepNumber: Number(row.step_number),
+      fieldLabel: (row.field_label as string | null) ?? null,
+      failures: sqlNumber(row.failures),
+      lastFailureAt: parseTimestamp(String(row.last_failure_at)),
+    })),
+  };
+}
+
+function window(runsValue: unknown, okValue: unknown): HealthWindow {
+  const runs = sqlNumber(runsValue);
+  const successes = sqlNumber(okValue);
+  return { runs, successes, successRate: runs === 0 ? null : successes / runs };
+}

@@ -1,0 +1,59 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Dialect } from '../database/options.js';
+import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
+import { insertReturningSql, queryRows, type SqlParam, sqlTimestamp } from './sql.js';
+
+/** The columns of a notification row, already validated. */
+export interface NotificationValues {
+  companyId: number;
+  workflowId: number | null;
+  type: NotificationType;
+  severity: NotificationSeverity;
+  title: string;
+  message: string | null;
+  actionUrl: string | null;
+  createdAt: Date;
+}
+
+/**
+ * Inserts one notification in one statement and returns it as a managed entity. With a
+ * `workflowId` the row is written only if that workflow belongs to the same company; `null` is
+ * returned when it does not (the caller turns that into CROSS_TENANT_REFERENCE).
+ */
+export async function insertNotification(
+  em: SqlEntityManager,
+  dialect: Dialect,
+  values: NotificationValues,
+): Promise<Notification | null> {
+  const row: Record<string, SqlParam> = {
+    company_id: values.companyId,
+    workflow_id: values.workflowId,
+    type: values.type,
+    severity: values.severity,
+    title: values.title,
+    message: values.message,
+    action_url: values.actionUrl,
+    read: false,
+    created_at: sqlTimestamp(values.createdAt),
+  };
+  let rows: Record<string, unknown>[];
+  if (values.workflowId === null) {
+    const { sql, params } = insertReturningSql('notifications', row);
+    rows = await queryRows(em, sql, params);
+  } else {
+    // insert … select … where exists: the tenant check and the write are one atomic statement.
+    // PostgreSQL types a bare literal in a select list as text, hence the one cast.
+    const columns = Object.keys(row);
+    const placeholders = columns.map((c) =>
+      c === 'created_at' && dialect === 'postgresql' ? 'cast(? as timestamptz)' : '?',
+    );
+    rows = await queryRows(
+      em,
+      `insert into "notifications" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
+        `select ${placeholders.join(', ')} ` +
+        'where exists (select 1 from "workflows" w where w."id" = ? and w."company_id" = ?) returning *',
+      [...columns.map((c) => row[c]), values.workflowId, values.companyId],
+    );
+  }
+  return rows.length === 0 ? null : em.map(Notification, rows[0]);
+}

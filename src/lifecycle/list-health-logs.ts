@@ -1,0 +1,37 @@
+import type { Dialect } from '../database/options.js';
+import { InvalidInputError } from '../errors.js';
+import { decodeCursor } from '../tenant/cursor.js';
+import { type SqlParam, timestampTextSql } from './sql.js';
+
+/**
+ * The one statement of a page of a workflow's health logs, newest first (ties by id): an index
+ * range of (workflow_id, created_at) read backwards, so a page costs O(limit) at any depth. The
+ * company filter makes another company's workflow id an empty page. The row's exact created_at
+ * text is selected as `cursor_at` for the next cursor.
+ */
+export function buildHealthLogListQuery(
+  dialect: Dialect,
+  companyId: number,
+  workflowId: number,
+  options: { limit: number; cursor: string | null | undefined },
+): { sql: string; params: SqlParam[] } {
+  const params: SqlParam[] = [workflowId, companyId];
+  let keyset = '';
+  if (options.cursor !== undefined && options.cursor !== null) {
+    const [at, id] = decodeCursor('cursor', options.cursor, 2);
+    if (typeof at !== 'string' || typeof id !== 'number' || !Number.isSafeInteger(id)) {
+      throw new InvalidInputError('cursor', 'not a cursor returned by this library');
+    }
+    // `<=` first so that the index range is bounded; the `or` only breaks ties within it.
+    keyset = ' and h."created_at" <= ? and (h."created_at" < ? or h."id" < ?)';
+    params.push(at, at, id);
+  }
+  params.push(options.limit + 1);
+  return {
+    sql:
+      `select h.*, ${timestampTextSql(dialect, 'h."created_at"')} as cursor_at from "health_logs" h ` +
+      `where h."workflow_id" = ? and h."company_id" = ?${keyset} ` +
+      'order by h."created_at" desc, h."id" desc limit ?',
+    params,
+  };
+}

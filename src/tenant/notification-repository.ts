@@ -1,0 +1,218 @@
+import { convertError } from '../database/convert-error.js';
+import {
+  NOTIFICATION_SEVERITIES,
+  NOTIFICATION_TYPES,
+  Notification,
+  type NotificationSeverity,
+  type NotificationType,
+} from '../entities/notification.js';
+import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
+import { insertNotification } from '../lifecycle/insert-notification.js';
+import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
+import { queryRows, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
+import { LIMITS } from '../validation/limits.js';
+import {
+  optionalId,
+  optionalString,
+  rejectUnknownKeys,
+  requireBoolean,
+  requireId,
+  requireNumber,
+  requireObject,
+  requireOneOf,
+  requireString,
+} from '../validation/validators.js';
+import { encodeCursor } from './cursor.js';
+import type { TenantContext } from './tenant-context.js';
+
+export type { ListNotificationsOptions } from '../lifecycle/list-notifications.js';
+
+/** What {@link NotificationRepository.create} takes. */
+export interface NotificationInput {
+  type: NotificationType;
+  /** Default: `error` for workflow_broken, `info` for workflow_healed, `warning` otherwise. */
+  severity?: NotificationSeverity;
+  title: string;
+  message?: string | null;
+  actionUrl?: string | null;
+  /** A workflow of this company, or none. */
+  workflowId?: number | null;
+}
+
+/** One page of a list call: pass `nextCursor` back as `cursor` for the next page; null at the end. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The severity a notification type gets when `create` is not told one. */
+export const DEFAULT_NOTIFICATION_SEVERITY: Readonly<Record<NotificationType, NotificationSeverity>> = Object.freeze({
+  workflow_broken: 'error',
+  workflow_healed: 'info',
+  low_confidence: 'warning',
+  high_failure_rate: 'warning',
+});
+
+const INPUT_KEYS = ['type', 'severity', 'title', 'message', 'actionUrl', 'workflowId'] as const;
+const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * A company's admin notifications (`t.notifications`). Every read is filtered by the scope's
+ * company and every write is stamped with it; ids of other companies behave as missing.
+ *
+ * @example
+ * const { items, nextCursor } = await t.notifications.list({ unreadOnly: true, limit: 20 });
+ * await t.notifications.markRead(items[0].id, adminId);
+ */
+export class NotificationRepository {
+  readonly #ctx: TenantContext;
+
+  constructor(ctx: TenantContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Creates a notification after validating every field; a `workflowId` of another company is
+   * CROSS_TENANT_REFERENCE and nothing is written.
+   *
+   * @example
+   * await t.notifications.create({ type: 'high_failure_rate', title: 'Checkout fails often', workflowId: 7 });
+   */
+  async create(input: NotificationInput): Promise<Notification> {
+    const data = requireObject('input', input);
+    rejectUnknownKeys('input', data, INPUT_KEYS);
+    const type = requireOneOf('type', data.type, NOTIFICATION_TYPES);
+    const severity =
+      data.severity === undefined
+        ? DEFAULT_NOTIFICATION_SEVERITY[type]
+        : requireOneOf('severity', data.severity, NOTIFICATION_SEVERITIES);
+    const title = requireString('title', data.title, { max: LIMITS.shortText });
+    const message = optionalString('message', data.message, { max: LIMITS.longText, allowEmpty: true }) ?? null;
+    const actionUrl = optionalString('actionUrl', data.actionUrl, { max: LIMITS.url }) ?? null;
+    const workflowId = optionalId('workflowId', data.workflowId) ?? null;
+    try {
+      const created = await insertNotification(this.#ctx.em, this.#ctx.dialect, {
+        companyId: this.#ctx.companyId,
+        workflowId,
+        type,
+        severity,
+        title,
+        message,
+        actionUrl,
+        createdAt: new Date(),
+      });
+      if (!created) throw new CrossTenantReferenceError('workflowId', workflowId);
+      return created;
+    } catch (error) {
+      throw convertError(error, 'Creating the notification');
+    }
+  }
+
+  /**
+   * One page of notifications: unread first, then read, each newest first. Keyset-paginated:
+   * pass `nextCursor` back as `cursor`; a page costs the same however deep it is.
+   *
+   * @example
+   * let page = await t.notifications.list({ limit: 50 });
+   * while (page.nextCursor) page = await t.notifications.list({ cursor: page.nextCursor });
+   */
+  async list(options: ListNotificationsOptions = {}): Promise<Page<Notification>> {
+    const opts = requireObject('options', options);
+    rejectUnknownKeys('options', opts, ['unreadOnly', 'limit', 'cursor']);
+    const unreadOnly = opts.unreadOnly === undefined ? false : requireBoolean('unreadOnly', opts.unreadOnly);
+    const limit =
+      opts.limit === undefined
+        ? DEFAULT_PAGE_SIZE
+        : requireNumber('limit', opts.limit, { integer: true, min: 1, max: LIMITS.pageSize });
+    const { sql, params } = buildNotificationListQuery(this.#ctx.dialect, this.#ctx.companyId, {
+      unreadOnly,
+      limit,
+      cursor: opts.cursor as string | null | undefined,
+    });
+    try {
+      const rows = await queryRows(this.#ctx.em, sql, params);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > limit && last
+          ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
+          : null;
+      const items = page.map(({ cursor_at: _, ...row }) => this.#ctx.em.map(Notification, row));
+      return { items, nextCursor };
+    } catch (error) {
+      throw convertError(error, 'Listing notifications');
+    }
+  }
+
+  /**
+   * Marks one notification read by `userId` (a user of this company, else
+   * CROSS_TENANT_REFERENCE) and returns it. A missing or foreign notification is NOT_FOUND.
+   * Marking an already-read notification again keeps its first `readAt` and `readBy`.
+   *
+   * @example
+   * const n = await t.notifications.markRead(notificationId, adminId); // n.read === true
+   */
+  async markRead(id: number, userId: number): Promise<Notification> {
+    requireId('id', id);
+    requireId('userId', userId);
+    const { em, companyId } = this.#ctx;
+    try {
+      // One statement on the common path; the tenant check of the user is part of its WHERE.
+      const rows = await queryRows(
+        em,
+        'update "notifications" set "read" = true, "read_at" = coalesce("read_at", ?), "read_by" = coalesce("read_by", ?) ' +
+          'where "id" = ? and "company_id" = ? ' +
+          'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning *',
+        [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
+      );
+      if (rows.length > 0) return em.map(Notification, rows[0]);
+      await this.#assertUser(userId);
+      throw new NotFoundError('Notification', id);
+    } catch (error) {
+      throw convertError(error, 'Marking the notification read');
+    }
+  }
+
+  /**
+   * Marks every unread notification of the company read by `userId` (a user of this company,
+   * else CROSS_TENANT_REFERENCE) and returns how many changed.
+   *
+   * @example
+   * const changed = await t.notifications.markAllRead(adminId);
+   */
+  async markAllRead(userId: number): Promise<number> {
+    requireId('userId', userId);
+    const { em, companyId } = this.#ctx;
+    try {
+      const rows = await queryRows(
+        em,
+        'update "notifications" set "read" = true, "read_at" = ?, "read_by" = ? ' +
+          'where "company_id" = ? and "read" = false ' +
+          'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning "id"',
+        [sqlTimestamp(new Date()), userId, companyId, userId, companyId],
+      );
+      if (rows.length === 0) await this.#assertUser(userId);
+      this.#refreshManaged(rows.map((r) => Number(r.id)));
+      return rows.length;
+    } catch (error) {
+      throw convertError(error, 'Marking notifications read');
+    }
+  }
+
+  async #assertUser(userId: number): Promise<void> {
+    const rows = await queryRows(this.#ctx.em, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
+      userId,
+      this.#ctx.companyId,
+    ]);
+    if (rows.length === 0) throw new CrossTenantReferenceError('userId', userId);
+  }
+
+  /** Drops now-stale copies of updated rows from the scope's identity map, so a later read reloads them. */
+  #refreshManaged(ids: number[]): void {
+    const uow = this.#ctx.em.getUnitOfWork();
+    for (const id of ids) {
+      const entity = uow.getById<Notification>('Notification', id);
+      if (entity) uow.unsetIdentity(entity);
+    }
+  }
+}
