@@ -60,11 +60,14 @@ export async function applyLabels(
   const now = sqlTimestamp(new Date());
   try {
     return await ctx.transactional(async (em) => {
-      // The workflow's row lock serializes concurrent label batches of one workflow, so the
-      // last one to commit sees every label and moves the workflow to draft.
+      // The workflow's write lock serializes concurrent label batches of one workflow, so the
+      // last one to commit sees every label and moves the workflow to draft. SQLite: a no-op
+      // UPDATE takes the write lock before anything is read (see recordRun).
       const locked = await queryRows<{ status: WorkflowStatus }>(
         em,
-        `select "status" from "workflows" where "id" = ? and "company_id" = ?${ctx.dialect === 'postgresql' ? ' for no key update' : ''}`,
+        ctx.dialect === 'postgresql'
+          ? 'select "status" from "workflows" where "id" = ? and "company_id" = ? for no key update'
+          : 'update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning "status"',
         [workflowId, ctx.companyId],
       );
       if (!locked[0]) throw new NotFoundError('Workflow', workflowId);

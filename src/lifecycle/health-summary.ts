@@ -4,7 +4,7 @@ import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
-import { queryRows, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+import { queryRows, resultFork, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
 
 /** Runs and successes in a time window; `successRate` is null when there were no runs. */
 export interface HealthWindow {
@@ -76,11 +76,12 @@ export async function healthSummary(
   const first = windows[0];
   if (!first) return null;
   const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
-  const workflow = em.map(Workflow, workflowRow);
+  const out = resultFork(em);
+  const workflow = out.map(Workflow, workflowRow);
 
   const recent = buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null });
   const recentRows = await queryRows(em, recent.sql, recent.params);
-  const recentLogs = recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => em.map(HealthLog, row));
+  const recentLogs = recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => out.map(HealthLog, row));
 
   const failing = await queryRows(
     em,

@@ -175,21 +175,31 @@ export async function recordRun(ctx: TenantContext, input: RecordRunInput): Prom
 
 /**
  * Reads the workflow, the company's threshold and the tenant checks of userId and stepId in one
- * statement. On PostgreSQL it takes the workflow's row lock first thing, so concurrent runs of one
- * workflow queue here and each decides on the state the previous one left (SQLite serializes
- * writers anyway). The lock is FOR NO KEY UPDATE: it does not block the foreign-key checks of
- * inserts that reference the workflow.
+ * statement that also takes the workflow's write lock first thing, so concurrent runs of one
+ * workflow queue here and each decides on the state the previous one left. PostgreSQL: a FOR NO
+ * KEY UPDATE row lock (it does not block the foreign-key checks of inserts referencing the
+ * workflow). SQLite: a no-op UPDATE, which takes the database's write lock (waiting up to the busy
+ * timeout) before anything is read; a plain read first would fail at once with SQLITE_BUSY when
+ * another connection committed in between.
  */
 async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run: ValidRun): Promise<LockedWorkflow> {
-  const rows = await queryRows(
-    em,
-    'select w."name", w."status", w."consecutive_failures", c."settings", ' +
-      'exists (select 1 from "users" u where u."id" = ? and u."company_id" = w."company_id") as user_ok, ' +
-      '(select s."workflow_id" from "steps" s where s."id" = ? and s."company_id" = w."company_id") as step_workflow_id ' +
-      'from "workflows" w join "companies" c on c."id" = w."company_id" ' +
-      `where w."id" = ? and w."company_id" = ?${ctx.dialect === 'postgresql' ? ' for no key update of w' : ''}`,
-    [run.userId, run.stepId, run.workflowId, ctx.companyId],
-  );
+  // SQLite resolves RETURNING against the table's own name (an alias there fails), so `w` is
+  // the alias on PostgreSQL and the table name on SQLite.
+  const w = ctx.dialect === 'postgresql' ? 'w' : '"workflows"';
+  const columns =
+    `${w}."name", ${w}."status", ${w}."consecutive_failures", ` +
+    `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
+    `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok, ` +
+    `(select s."workflow_id" from "steps" s where s."id" = ? and s."company_id" = ${w}."company_id") as step_workflow_id`;
+  const sql =
+    ctx.dialect === 'postgresql'
+      ? `select ${columns} from "workflows" w where w."id" = ? and w."company_id" = ? for no key update`
+      : `update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning ${columns}`;
+  const params =
+    ctx.dialect === 'postgresql'
+      ? [run.userId, run.stepId, run.workflowId, ctx.companyId]
+      : [run.workflowId, ctx.companyId, run.userId, run.stepId];
+  const rows = await queryRows(em, sql, params);
   const row = rows[0];
   if (!row) throw new CrossTenantReferenceError('workflowId', run.workflowId);
   if (!sqlBoolean(row.user_ok)) throw new CrossTenantReferenceError('userId', run.userId);

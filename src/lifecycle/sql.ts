@@ -70,3 +70,12 @@ export function insertReturningSql(
     params: columns.map((c) => values[c]),
   };
 }
+
+/**
+ * A fresh fork (empty identity map, same transaction) to map returned rows into, so that the
+ * scope's own EntityManager never accumulates entities between calls and a caller's changes to a
+ * returned entity are never flushed by a later call.
+ */
+export function resultFork(em: SqlEntityManager): SqlEntityManager {
+  return em.fork({ clear: true, keepTransactionContext: true }) as SqlEntityManager;
+}

@@ -3,7 +3,7 @@ import { HealthLog } from '../entities/health-log.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
 import { type RecordRunInput, type RecordRunResult, recordRun } from '../lifecycle/record-run.js';
-import { queryRows } from '../lifecycle/sql.js';
+import { queryRows, resultFork } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
@@ -71,7 +71,8 @@ export class HealthLogRepository {
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;
-      return { items: page.map(({ cursor_at: _, ...row }) => this.#ctx.em.map(HealthLog, row)), nextCursor };
+      const out = resultFork(this.#ctx.em);
+      return { items: page.map(({ cursor_at: _, ...row }) => out.map(HealthLog, row)), nextCursor };
     } catch (error) {
       throw convertError(error, 'Listing health logs');
     }

@@ -9,7 +9,7 @@ import {
 import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
 import { insertNotification } from '../lifecycle/insert-notification.js';
 import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
-import { queryRows, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
+import { queryRows, resultFork, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -137,7 +137,8 @@ export class NotificationRepository {
         rows.length > limit && last
           ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
           : null;
-      const items = page.map(({ cursor_at: _, ...row }) => this.#ctx.em.map(Notification, row));
+      const out = resultFork(this.#ctx.em);
+      const items = page.map(({ cursor_at: _, ...row }) => out.map(Notification, row));
       return { items, nextCursor };
     } catch (error) {
       throw convertError(error, 'Listing notifications');
@@ -165,7 +166,7 @@ export class NotificationRepository {
           'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning *',
         [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
       );
-      if (rows.length > 0) return em.map(Notification, rows[0]);
+      if (rows.length > 0) return resultFork(em).map(Notification, rows[0]);
       await this.#assertUser(userId);
       throw new NotFoundError('Notification', id);
     } catch (error) {
@@ -192,7 +193,6 @@ export class NotificationRepository {
         [sqlTimestamp(new Date()), userId, companyId, userId, companyId],
       );
       if (rows.length === 0) await this.#assertUser(userId);
-      this.#refreshManaged(rows.map((r) => Number(r.id)));
       return rows.length;
     } catch (error) {
       throw convertError(error, 'Marking notifications read');
@@ -205,14 +205,5 @@ export class NotificationRepository {
       this.#ctx.companyId,
     ]);
     if (rows.length === 0) throw new CrossTenantReferenceError('userId', userId);
-  }
-
-  /** Drops now-stale copies of updated rows from the scope's identity map, so a later read reloads them. */
-  #refreshManaged(ids: number[]): void {
-    const uow = this.#ctx.em.getUnitOfWork();
-    for (const id of ids) {
-      const entity = uow.getById<Notification>('Notification', id);
-      if (entity) uow.unsetIdentity(entity);
-    }
   }
 }
