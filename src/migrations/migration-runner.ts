@@ -5,6 +5,8 @@ import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
 import { redactSecrets } from '../database/redact.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { InvalidInputError, MigrationError, OverlayDbError } from '../errors.js';
+import { bookkeepingTableExists, dropBookkeepingTableIfEmpty } from './adopt/bookkeeping-table.js';
+import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
 import { dialectOf } from './dialect-of.js';
 import { withMigrationLock } from './migration-lock.js';
@@ -130,18 +132,28 @@ export class MigrationRunner {
    * other revision, and a database that is neither empty nor ours nor that revision.
    */
   async adopt(): Promise<AdoptResult> {
-    await this.ensureTable();
+    // A refused adopt leaves a foreign database as it found it, without our bookkeeping table.
+    let createdTable = false;
     try {
+      createdTable = !(await bookkeepingTableExists(this.connection, this.dialect, MIGRATIONS_TABLE));
+      await this.ensureTable();
       return await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, (trx) =>
         adoptAlembicDatabase({
           connection: this.connection,
           dialect: this.dialect,
           trx,
+          bookkeepingTable: MIGRATIONS_TABLE,
           record: (name) => this.record(trx, name),
           appliedNames: async () => new Set((await this.appliedRows(trx)).map((r) => r.name)),
+          initialSchemaSql: () =>
+            initialSchemaSql(this.migrations, this.orm.em.getDriver() as AbstractSqlDriver, this.orm.config),
         }),
       );
     } catch (error) {
+      if (createdTable) {
+        this.tableReady = false;
+        await dropBookkeepingTableIfEmpty(this.connection, this.dialect, MIGRATIONS_TABLE).catch(() => undefined);
+      }
       throw this.wrap(error, 'adopt');
     }
   }
