@@ -60,20 +60,19 @@ export async function seedWorkflow(
     [companyId, options.name ?? 'Checkout', 'https://example.com', options.status ?? 'active'],
   );
   const workflowId = Number(wf.id);
-  const stepIds: number[] = [];
-  for (let i = 1; i <= (options.steps ?? 0); i++) {
-    const step = em.create(Step, {
+  const steps = Array.from({ length: options.steps ?? 0 }, (_, i) =>
+    em.create(Step, {
       company: companyId,
       workflow: workflowId,
-      stepNumber: i,
+      stepNumber: i + 1,
       actionType: 'click',
-      selectors: { primary: `#b${i}` },
+      selectors: { primary: `#b${i + 1}` },
       elementMeta: { tag_name: 'button' },
       pageContext: { url: 'https://example.com' },
-    });
-    await em.flush();
-    stepIds.push(step.id);
-  }
+    }),
+  );
+  await em.flush();
+  const stepIds = steps.map((s) => s.id);
   return { workflowId, stepIds };
 }
 
