@@ -59,6 +59,23 @@ export { UtcDateTimeType } from './types/utc-datetime-type.js';
 
 // --- tenant scope (src/tenant) ---
 
+export { createTenantScope } from './tenant/create-tenant-scope.js';
+export type { ScreenshotRepository } from './tenant/screenshot-repository.js';
+export type { StepInput } from './tenant/step-input.js';
+export type { StepPatch, StepUpdateOptions } from './tenant/step-patch.js';
+export type { StepRepository } from './tenant/step-repository.js';
+export type { TenantScope } from './tenant/tenant-scope.js';
+export type { PublicUser, UserRepository } from './tenant/user-repository.js';
+export type { WorkflowCreateInput } from './tenant/workflow-create-input.js';
+export type { WorkflowListOptions } from './tenant/workflow-list-query.js';
+export type { WorkflowPatch } from './tenant/workflow-patch.js';
+export type {
+  WorkflowPage,
+  WorkflowRepository,
+  WorkflowSummary,
+  WorkflowWithSteps,
+} from './tenant/workflow-repository.js';
+
 // --- run lifecycle (src/lifecycle) ---
 
 // --- services (src/services) ---

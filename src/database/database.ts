@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { MigrationRunner } from '../migrations/migration-runner.js';
+import { createTenantScope } from '../tenant/create-tenant-scope.js';
+import type { TenantScope } from '../tenant/tenant-scope.js';
 import type { Dialect } from './options.js';
 
 /**
@@ -24,6 +26,18 @@ export class Database {
   /** A fresh EntityManager of this database, for the services or your own queries. */
   fork(): EntityManager {
     return this.orm.em.fork();
+  }
+
+  /**
+   * The tenant scope of one company: repositories that only ever read, change or reference that
+   * company's rows. TENANT_REQUIRED unless `companyId` is a positive safe integer.
+   *
+   * @example
+   * const t = db.forCompany(companyId);
+   * const { items, nextCursor } = await t.workflows.list({ limit: 20 });
+   */
+  forCompany(companyId: number): TenantScope {
+    return createTenantScope(this.orm.em, companyId);
   }
 
   /** The knex-backed connection, for code inside this library that needs raw SQL. @internal */

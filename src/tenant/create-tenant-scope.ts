@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Dialect } from '../database/options.js';
+import { InvalidInputError } from '../errors.js';
+import { assertCompanyId } from './assert-company-id.js';
+import { HealthLogRepository } from './health-log-repository.js';
+import { NotificationRepository } from './notification-repository.js';
+import { ScopeContext } from './scope-context.js';
+import { ScreenshotRepository } from './screenshot-repository.js';
+import { StepRepository } from './step-repository.js';
+import type { TenantScope } from './tenant-scope.js';
+import { UserRepository } from './user-repository.js';
+import { WorkflowRepository } from './workflow-repository.js';
+
+/**
+ * Builds the tenant scope of one company on a MikroORM EntityManager (SQLite or PostgreSQL,
+ * with this library's entities registered). The scope works in its own fork of `em` (empty
+ * identity map), never hands out an EntityManager or QueryBuilder, and never reads, changes or
+ * references another company's rows. TENANT_REQUIRED unless `companyId` is a positive safe integer.
+ * If `em` is inside a transaction, the scope's work joins it.
+ *
+ * @example
+ * const t = createTenantScope(orm.em.fork(), companyId);
+ * const wf = await t.workflows.get(12); // null when 12 is another company's
+ */
+export function createTenantScope(em: EntityManager, companyId: number): TenantScope {
+  const id = assertCompanyId(companyId);
+  const sqlEm = requireSqlEntityManager(em);
+  const ctx = new ScopeContext(sqlEm, id, dialectOf(sqlEm));
+  return Object.freeze({
+    companyId: id,
+    workflows: new WorkflowRepository(ctx),
+    steps: new StepRepository(ctx),
+    screenshots: new ScreenshotRepository(ctx),
+    users: new UserRepository(ctx),
+    healthLogs: new HealthLogRepository(ctx),
+    notifications: new NotificationRepository(ctx),
+  });
+}
+
+function requireSqlEntityManager(em: unknown): SqlEntityManager {
+  const candidate = em as Partial<SqlEntityManager> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.fork !== 'function' ||
+    typeof candidate.execute !== 'function' ||
+    typeof candidate.getMetadata !== 'function'
+  ) {
+    throw new InvalidInputError('em', 'expected a MikroORM EntityManager of a SQL driver (SQLite or PostgreSQL)');
+  }
+  const meta = candidate.getMetadata().find('Workflow');
+  if (meta?.tableName !== 'workflows') {
+    throw new InvalidInputError('em', "this EntityManager's ORM does not register the library's entities");
+  }
+  return candidate as SqlEntityManager;
+}
+
+function dialectOf(em: SqlEntityManager): Dialect {
+  const platform = em.getPlatform().constructor.name.toLowerCase();
+  if (platform.includes('sqlite')) return 'sqlite';
+  if (platform.includes('postgre')) return 'postgresql';
+  throw new InvalidInputError(
+    'em',
+    `unsupported platform ${em.getPlatform().constructor.name}; use SQLite or PostgreSQL`,
+  );
+}

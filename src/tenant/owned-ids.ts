@@ -1,0 +1,51 @@
+import { CrossTenantReferenceError } from '../errors.js';
+import type { TenantContext } from './tenant-context.js';
+
+/** Tables whose rows a write may reference by id. */
+export type OwnedTable = 'users' | 'workflows' | 'screenshots' | 'steps';
+
+// Well under SQLite's 32766 and PostgreSQL's 65535 bound parameters per statement.
+const CHUNK = 500;
+
+/**
+ * Which of `ids` name rows of `table` that belong to the scope's company. One query per 500
+ * ids, with the company predicate in each.
+ *
+ * @example
+ * const mine = await findOwnedIds(ctx, 'screenshots', [4, 9]);
+ */
+export async function findOwnedIds(ctx: TenantContext, table: OwnedTable, ids: Iterable<number>): Promise<Set<number>> {
+  const unique = [...new Set(ids)];
+  const found = new Set<number>();
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const chunk = unique.slice(i, i + CHUNK);
+    const rows = await ctx.em.execute<{ id: number | string }[]>(
+      `select "id" from "${table}" where "company_id" = ? and "id" in (${chunk.map(() => '?').join(', ')})`,
+      [ctx.companyId, ...chunk],
+      'all',
+    );
+    for (const row of rows) found.add(Number(row.id));
+  }
+  return found;
+}
+
+/**
+ * Throws CROSS_TENANT_REFERENCE naming `field` unless every id names a row of `table` in the
+ * scope's company. A missing row and another company's row get the same error.
+ *
+ * @example
+ * await requireOwnedIds(ctx, 'users', 'createdBy', [input.createdBy]);
+ */
+export async function requireOwnedIds(
+  ctx: TenantContext,
+  table: OwnedTable,
+  field: string | ((id: number) => string),
+  ids: Iterable<number>,
+): Promise<void> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return;
+  const found = await findOwnedIds(ctx, table, wanted);
+  for (const id of wanted) {
+    if (!found.has(id)) throw new CrossTenantReferenceError(typeof field === 'string' ? field : field(id), id);
+  }
+}

@@ -1,0 +1,56 @@
+import { Screenshot } from '../entities/screenshot.js';
+import { requireId } from '../validation/validators.js';
+import { guard } from './guard.js';
+import { ownQuery, readFork } from './read-fork.js';
+import type { TenantContext } from './tenant-context.js';
+
+/**
+ * The screenshots of one company (read-only here; they are stored through `dedupeScreenshot`).
+ *
+ * @example
+ * const shot = await db.forCompany(companyId).screenshots.get(5);
+ */
+export class ScreenshotRepository {
+  readonly #ctx: TenantContext;
+
+  constructor(ctx: TenantContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * The screenshot with this id, or null when there is none in this company.
+   *
+   * @example
+   * const shot = await t.screenshots.get(5);
+   */
+  async get(id: number): Promise<Screenshot | null> {
+    const sid = requireId('id', id);
+    return guard('Reading a screenshot', () =>
+      readFork(this.#ctx).findOne(Screenshot, { id: sid, company: this.#ctx.companyId }, ownQuery()),
+    );
+  }
+
+  /**
+   * The screenshots of a workflow, by id: those it owns and those its steps show (a screenshot
+   * is shared by hash within a company, so a step may show one owned by another workflow).
+   * Empty for a missing or another company's workflow.
+   *
+   * @example
+   * const shots = await t.screenshots.listByWorkflow(12);
+   */
+  async listByWorkflow(workflowId: number): Promise<Screenshot[]> {
+    const wid = requireId('workflowId', workflowId);
+    const c = this.#ctx.companyId;
+    return guard('Listing screenshots', async () => {
+      const em = readFork(this.#ctx);
+      const rows = await em.execute<Record<string, unknown>[]>(
+        'select * from "screenshots" where "company_id" = ? and "workflow_id" = ? union ' +
+          'select "sc".* from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ' +
+          'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"',
+        [c, wid, c, wid, c],
+        'all',
+      );
+      return rows.map((row) => em.map(Screenshot, row));
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import type { Dialect } from '../database/options.js';
+import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.js';
+import { InvalidInputError } from '../errors.js';
+import { LIMITS } from '../validation/limits.js';
+import {
+  optionalId,
+  rejectUnknownKeys,
+  requireNumber,
+  requireObject,
+  requireOneOf,
+  requireString,
+} from '../validation/validators.js';
+import { decodeCursor } from './cursor.js';
+
+/** Options of `workflows.list`. */
+export interface WorkflowListOptions {
+  status?: WorkflowStatus;
+  /** Only workflows carrying this tag. */
+  tag?: string;
+  /** Only workflows created by this user (another company's user simply matches nothing). */
+  createdBy?: number;
+  /** Page size, default {@link DEFAULT_PAGE_SIZE}, at most `LIMITS.pageSize`. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | null;
+}
+
+/** Page size of list calls when `limit` is not given. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** Validated {@link WorkflowListOptions}; `after` is the decoded keyset position. */
+export interface ParsedWorkflowListOptions {
+  status: WorkflowStatus | null;
+  tag: string | null;
+  createdBy: number | null;
+  limit: number;
+  after: { createdAt: string; id: number } | null;
+}
+
+/** Column holding the exact `created_at` of a row as text, for the next cursor. */
+export const CURSOR_COLUMN = 'cursor_created_at';
+
+const KEYS = ['status', 'tag', 'createdBy', 'limit', 'cursor'] as const;
+// ISO-8601 as written by this library, by PostgreSQL's to_char below, or by the original backend.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Validates the options of `workflows.list`; a cursor not made by this library is INVALID_INPUT.
+ *
+ * @example
+ * parseWorkflowListOptions({ status: 'active', limit: 20 });
+ */
+export function parseWorkflowListOptions(value: unknown): ParsedWorkflowListOptions {
+  const options = value === undefined ? {} : requireObject('options', value);
+  rejectUnknownKeys('options', options, KEYS);
+  let after: ParsedWorkflowListOptions['after'] = null;
+  if (options.cursor !== undefined && options.cursor !== null) {
+    const [createdAt, id] = decodeCursor('cursor', options.cursor, 2);
+    if (
+      typeof createdAt !== 'string' ||
+      !isTimestamp(createdAt) ||
+      typeof id !== 'number' ||
+      !Number.isSafeInteger(id) ||
+      id < 1
+    ) {
+      throw new InvalidInputError('cursor', 'not a cursor returned by this library');
+    }
+    after = { createdAt, id };
+  }
+  return {
+    status: options.status === undefined ? null : requireOneOf('status', options.status, WORKFLOW_STATUSES),
+    tag: options.tag === undefined ? null : requireString('tag', options.tag),
+    createdBy: optionalId('createdBy', options.createdBy) ?? null,
+    limit:
+      options.limit === undefined
+        ? DEFAULT_PAGE_SIZE
+        : requireNumber('limit', options.limit, { integer: true, min: 1, max: LIMITS.pageSize }),
+    after,
+  };
+}
+
+/**
+ * The one statement `workflows.list` runs for a page: the company predicate first, newest first
+ * on (created_at, id), a row-value keyset condition instead of OFFSET, and one row more than
+ * the page to tell whether another page follows. Served by the index (company_id, created_at, id).
+ *
+ * @example
+ * const { sql, params } = buildWorkflowListQuery('sqlite', 7, parseWorkflowListOptions({}));
+ */
+export function buildWorkflowListQuery(
+  dialect: Dialect,
+  companyId: number,
+  options: ParsedWorkflowListOptions,
+): { sql: string; params: unknown[] } {
+  const pg = dialect === 'postgresql';
+  // The cursor keeps the stored value exactly (PostgreSQL keeps microseconds, JavaScript dates
+  // only milliseconds): a rounded position would skip or repeat rows.
+  const cursorColumn = pg
+    ? `to_char("w"."created_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : '"w"."created_at"';
+  const where = ['"w"."company_id" = ?'];
+  const params: unknown[] = [companyId];
+  if (options.status !== null) {
+    where.push('"w"."status" = ?');
+    params.push(options.status);
+  }
+  if (options.createdBy !== null) {
+    where.push('"w"."created_by" = ?');
+    params.push(options.createdBy);
+  }
+  if (options.tag !== null) {
+    where.push(
+      pg ? '"w"."tags" @> ?::jsonb' : 'exists (select 1 from json_each("w"."tags") where json_each.value = ?)',
+    );
+    params.push(pg ? JSON.stringify([options.tag]) : options.tag);
+  }
+  if (options.after !== null) {
+    where.push(pg ? '("w"."created_at", "w"."id") < (?::timestamptz, ?)' : '("w"."created_at", "w"."id") < (?, ?)');
+    params.push(options.after.createdAt, options.after.id);
+  }
+  params.push(options.limit + 1);
+  const sql =
+    `select "w".*, ${cursorColumn} as "${CURSOR_COLUMN}" from "workflows" as "w" where ${where.join(' and ')} ` +
+    'order by "w"."created_at" desc, "w"."id" desc limit ?';
+  return { sql, params };
+}
+
+function isTimestamp(text: string): boolean {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}

@@ -1,0 +1,266 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { Company } from '../entities/company.js';
+import { Step } from '../entities/step.js';
+import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
+import { NotFoundError } from '../errors.js';
+import { assertStatusTransition } from '../lifecycle/status-transitions.js';
+import { parseTimestamp } from '../types/utc-datetime-type.js';
+import { requireId } from '../validation/validators.js';
+import { encodeCursor } from './cursor.js';
+import { guard } from './guard.js';
+import { lockRow } from './lock-row.js';
+import { requireOwnedIds } from './owned-ids.js';
+import { ownQuery, readFork } from './read-fork.js';
+import { rehomeSharedScreenshots } from './rehome-shared-screenshots.js';
+import type { TenantContext } from './tenant-context.js';
+import { parseWorkflowCreate, type WorkflowCreateInput } from './workflow-create-input.js';
+import {
+  buildWorkflowListQuery,
+  CURSOR_COLUMN,
+  parseWorkflowListOptions,
+  type WorkflowListOptions,
+} from './workflow-list-query.js';
+import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
+
+/** A workflow and its steps, ordered by `stepNumber`. */
+export interface WorkflowWithSteps {
+  workflow: Workflow;
+  steps: Step[];
+}
+
+/** One item of `workflows.list`. */
+export interface WorkflowSummary {
+  workflow: Workflow;
+  /** How many steps the workflow has. */
+  stepCount: number;
+}
+
+/** A page of `workflows.list`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+export interface WorkflowPage {
+  items: WorkflowSummary[];
+  nextCursor: string | null;
+}
+
+/**
+ * The workflows of one company. Every read has the company predicate in its SQL, every write
+ * stamps and checks `company_id`; another company's id reads as null and writes as NOT_FOUND.
+ *
+ * @example
+ * const t = db.forCompany(companyId);
+ * const wf = await t.workflows.create({ name: 'Pay invoice', startingUrl: 'https://app.example' });
+ */
+export class WorkflowRepository {
+  readonly #ctx: TenantContext;
+
+  constructor(ctx: TenantContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Creates a workflow and its steps in one transaction: `processing` with steps (they await AI
+   * labels), `draft` without. Everything is validated before the first write; `createdBy` and each
+   * step's `screenshotId` must name rows of this company (else CROSS_TENANT_REFERENCE).
+   *
+   * @example
+   * await t.workflows.create({ name: 'Login', startingUrl: 'https://app.example', steps: [step] });
+   */
+  async create(input: WorkflowCreateInput): Promise<Workflow> {
+    const parsed = parseWorkflowCreate(input);
+    const ctx = this.#ctx;
+    return ctx.transactional(async (em) => {
+      if (parsed.createdBy !== null) await requireOwnedIds(ctx, 'users', 'createdBy', [parsed.createdBy]);
+      const firstUse = new Map<number, number>();
+      parsed.steps.forEach((s, i) => {
+        if (s.screenshotId !== null && !firstUse.has(s.screenshotId)) firstUse.set(s.screenshotId, i);
+      });
+      await requireOwnedIds(ctx, 'screenshots', (id) => `steps[${firstUse.get(id)}].screenshotId`, firstUse.keys());
+
+      const now = new Date();
+      const company = em.getReference(Company, ctx.companyId);
+      const workflow = em.create(
+        Workflow,
+        {
+          company,
+          createdBy: parsed.createdBy,
+          name: parsed.name,
+          description: parsed.description,
+          startingUrl: parsed.startingUrl,
+          tags: parsed.tags,
+          status: parsed.steps.length > 0 ? 'processing' : 'draft',
+          successRate: 0,
+          totalUses: 0,
+          consecutiveFailures: 0,
+          createdAt: now,
+          updatedAt: now,
+          lastSuccessfulRun: null,
+          lastFailedRun: null,
+        },
+        { persist: false },
+      );
+      try {
+        await em.insert(workflow);
+      } catch (error) {
+        // The references were checked above, so the only foreign key left is the company's.
+        if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', ctx.companyId);
+        throw error;
+      }
+      if (parsed.steps.length > 0) {
+        const steps = parsed.steps.map((s) =>
+          em.create(
+            Step,
+            {
+              company,
+              workflow,
+              screenshot: s.screenshotId,
+              editedBy: null,
+              stepNumber: s.stepNumber,
+              timestamp: s.timestamp,
+              actionType: s.actionType,
+              selectors: s.selectors,
+              elementMeta: s.elementMeta,
+              pageContext: s.pageContext,
+              actionData: s.actionData,
+              domContext: s.domContext,
+              labelEdited: false,
+              instructionEdited: false,
+              createdAt: now,
+            },
+            { persist: false },
+          ),
+        );
+        // Batched multi-row inserts (MikroORM's batchSize rows per statement).
+        await em.insertMany(steps);
+      }
+      return workflow;
+    });
+  }
+
+  /**
+   * The workflow with this id, or null when there is none in this company (also when it
+   * belongs to another company).
+   *
+   * @example
+   * const wf = await t.workflows.get(12);
+   */
+  async get(id: number): Promise<Workflow | null> {
+    const wid = requireId('id', id);
+    return guard('Reading a workflow', () =>
+      readFork(this.#ctx).findOne(Workflow, { id: wid, company: this.#ctx.companyId }, ownQuery()),
+    );
+  }
+
+  /**
+   * The workflow with its steps ordered by `stepNumber`, or null (as {@link WorkflowRepository.get}).
+   *
+   * @example
+   * const found = await t.workflows.getWithSteps(12);
+   * found?.steps.map((s) => s.stepNumber);
+   */
+  async getWithSteps(id: number): Promise<WorkflowWithSteps | null> {
+    const wid = requireId('id', id);
+    const c = this.#ctx.companyId;
+    return guard('Reading a workflow', async () => {
+      const em = readFork(this.#ctx);
+      const workflow = await em.findOne(Workflow, { id: wid, company: c }, ownQuery());
+      if (!workflow) return null;
+      const steps = await em.find(
+        Step,
+        { workflow: wid, company: c },
+        ownQuery({ orderBy: { stepNumber: 'asc' } as const }),
+      );
+      return { workflow, steps };
+    });
+  }
+
+  /**
+   * One page of this company's workflows, newest first, with each one's step count. Keyset
+   * pagination on (createdAt, id): pages stay stable while rows are inserted. Filters: `status`,
+   * `tag`, `createdBy`. Default page size 50, at most `LIMITS.pageSize`.
+   *
+   * @example
+   * let page = await t.workflows.list({ status: 'active' });
+   * while (page.nextCursor) page = await t.workflows.list({ status: 'active', cursor: page.nextCursor });
+   */
+  async list(options?: WorkflowListOptions): Promise<WorkflowPage> {
+    const parsed = parseWorkflowListOptions(options);
+    const ctx = this.#ctx;
+    return guard('Listing workflows', async () => {
+      const em = readFork(ctx);
+      const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
+      const rows = await em.execute<Record<string, unknown>[]>(sql, params, 'all');
+      const page = rows.slice(0, parsed.limit);
+      const workflows = page.map(({ [CURSOR_COLUMN]: _, ...row }) => em.map(Workflow, row));
+      const counts = new Map<number, number>();
+      if (workflows.length > 0) {
+        const ids = workflows.map((w) => w.id);
+        const grouped = await em.execute<{ workflow_id: number | string; n: number | string }[]>(
+          `select "workflow_id", count(*) as "n" from "steps" where "company_id" = ? and "workflow_id" in (${ids
+            .map(() => '?')
+            .join(', ')}) group by "workflow_id"`,
+          [ctx.companyId, ...ids],
+          'all',
+        );
+        for (const g of grouped) counts.set(Number(g.workflow_id), Number(g.n));
+      }
+      const last = page[page.length - 1];
+      return {
+        items: workflows.map((workflow) => ({ workflow, stepCount: counts.get(workflow.id) ?? 0 })),
+        nextCursor: rows.length > parsed.limit ? encodeCursor([String(last[CURSOR_COLUMN]), Number(last.id)]) : null,
+      };
+    });
+  }
+
+  /**
+   * Changes the given fields (unknown keys are INVALID_INPUT) and moves `updatedAt`. A status
+   * change must be an allowed transition. NOT_FOUND for a missing or another company's id.
+   *
+   * @example
+   * await t.workflows.update(12, { name: 'Pay invoice (EU)', tags: ['billing'] });
+   */
+  async update(id: number, patch: WorkflowPatch): Promise<Workflow> {
+    const wid = requireId('id', id);
+    const changes = parseWorkflowPatch(patch);
+    const ctx = this.#ctx;
+    return ctx.transactional(async (em) => {
+      const current = await lockRow<{ status: WorkflowStatus; updated_at: Date | string }>(
+        ctx,
+        'workflows',
+        ['status', 'updated_at'],
+        wid,
+      );
+      if (!current) throw new NotFoundError('Workflow', wid);
+      if (changes.status !== undefined && changes.status !== current.status) {
+        assertStatusTransition(current.status, changes.status);
+      }
+      if (Object.keys(changes).length > 0) {
+        const previous = current.updated_at instanceof Date ? current.updated_at : parseTimestamp(current.updated_at);
+        // Strictly later than before, even for two updates within one millisecond.
+        const updatedAt = new Date(Math.max(Date.now(), previous.getTime() + 1));
+        const changed = await em.nativeUpdate(Workflow, { id: wid, company: ctx.companyId }, { ...changes, updatedAt });
+        if (changed !== 1) throw new NotFoundError('Workflow', wid);
+      }
+      const workflow = await readFork(ctx).findOne(Workflow, { id: wid, company: ctx.companyId }, ownQuery());
+      if (!workflow) throw new NotFoundError('Workflow', wid);
+      return workflow;
+    });
+  }
+
+  /**
+   * Deletes the workflow with its steps, health logs, notifications and the screenshots only it
+   * uses. A screenshot that a step of another workflow still shows is moved to that workflow
+   * first. NOT_FOUND for a missing or another company's id.
+   *
+   * @example
+   * await t.workflows.delete(12);
+   */
+  async delete(id: number): Promise<void> {
+    const wid = requireId('id', id);
+    const ctx = this.#ctx;
+    await ctx.transactional(async (em) => {
+      if (!(await lockRow(ctx, 'workflows', ['id'], wid, 'update'))) throw new NotFoundError('Workflow', wid);
+      await rehomeSharedScreenshots(ctx, wid);
+      const deleted = await em.nativeDelete(Workflow, { id: wid, company: ctx.companyId });
+      if (deleted !== 1) throw new NotFoundError('Workflow', wid);
+    });
+  }
+}
