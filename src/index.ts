@@ -79,5 +79,22 @@ export type {
 // --- run lifecycle (src/lifecycle) ---
 
 // --- services (src/services) ---
+export { type AuthenticateInput, authenticate, authenticateOrFail } from './services/authenticate.js';
+export { type CreateAdminInput, createAdmin } from './services/create-admin.js';
+export { type CreateCompanyInput, createCompany } from './services/create-company.js';
+export {
+  type DedupeScreenshotInput,
+  type DedupeScreenshotResult,
+  dedupeScreenshot,
+} from './services/dedupe-screenshot.js';
+export { BCRYPT_COST } from './services/hash-password.js';
+export { type ImageHeader, readImageHeader } from './services/image-header.js';
+export { type JoinCompanyInput, joinCompany } from './services/join-company.js';
+export { EMAIL_MAX_LENGTH, normalizeEmail } from './services/normalize-email.js';
+export { rotateInviteToken } from './services/rotate-invite-token.js';
+export { SCREENSHOT_HASH_PATTERN, screenshotHash } from './services/screenshot-hash.js';
+export { type ScreenshotKeyParts, screenshotStorageKey } from './services/screenshot-storage-key.js';
+export type { ServiceTarget } from './services/to-entity-manager.js';
+export { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, validatePassword } from './services/validate-password.js';
 
 // --- cli and adopt (src/cli, src/migrations/adopt) ---

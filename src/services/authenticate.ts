@@ -1,0 +1,70 @@
+import { convertError } from '../database/convert-error.js';
+import { User } from '../entities/user.js';
+import { InvalidCredentialsError } from '../errors.js';
+import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
+import { verifyPassword } from './hash-password.js';
+import { EMAIL_MAX_LENGTH } from './normalize-email.js';
+import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
+
+/** Input of {@link authenticate}. */
+export interface AuthenticateInput {
+  /** Compared trimmed and case-insensitively. */
+  email: string;
+  password: string;
+}
+
+/**
+ * Checks an email and password. Returns the user (without the hash) and records `lastLoginAt`,
+ * or returns `null` for an unknown email or a wrong password. Both misses take about as long
+ * as a wrong password (one cost-12 bcrypt comparison), so timing does not reveal which emails exist.
+ * Hashes written by the original Python backend (passlib, `$2b$12$…`) verify unchanged.
+ *
+ * @throws INVALID_INPUT only when email or password is not a string.
+ * @example
+ * const user = await authenticate(db, { email: 'ada@acme.test', password: 'correct horse 9' });
+ * if (!user) return reply.status(401);
+ */
+export async function authenticate(db: ServiceTarget, input: AuthenticateInput): Promise<User | null> {
+  const fields = requireObject('input', input);
+  rejectUnknownKeys('input', fields, ['email', 'password']);
+  const email = requireString('email', fields.email, {
+    trim: true,
+    allowEmpty: true,
+    max: Number.MAX_SAFE_INTEGER,
+  }).toLowerCase();
+  const password = requireString('password', fields.password, { allowEmpty: true, max: Number.MAX_SAFE_INTEGER });
+  const em = toEntityManager(db);
+  try {
+    // An address longer than any stored one cannot match: skip the query, never the comparison.
+    const row =
+      email.length > EMAIL_MAX_LENGTH
+        ? null
+        : await em
+            .createQueryBuilder(User)
+            .select(['id', 'passwordHash'])
+            .where('lower(email) = ?', [email])
+            .limit(1)
+            .execute<{ id: number; passwordHash: string } | null>('get');
+    if (!(await verifyPassword(password, row?.passwordHash ?? null)) || !row) return null;
+    return await em.transactional(async (tx) => {
+      const user = await tx.findOne(User, row.id);
+      if (user) user.lastLoginAt = new Date();
+      return user;
+    });
+  } catch (error) {
+    throw convertError(error, 'Signing in');
+  }
+}
+
+/**
+ * Like {@link authenticate}, but throws instead of returning `null`.
+ *
+ * @throws INVALID_CREDENTIALS for an unknown email or a wrong password (not told apart).
+ * @example
+ * const user = await authenticateOrFail(db, { email, password });
+ */
+export async function authenticateOrFail(db: ServiceTarget, input: AuthenticateInput): Promise<User> {
+  const user = await authenticate(db, input);
+  if (!user) throw new InvalidCredentialsError();
+  return user;
+}

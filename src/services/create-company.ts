@@ -1,0 +1,53 @@
+import { convertError } from '../database/convert-error.js';
+import { Company, type CompanySettings } from '../entities/company.js';
+import { LIMITS } from '../validation/limits.js';
+import {
+  optionalNumber,
+  rejectUnknownKeys,
+  requireJson,
+  requireObject,
+  requireString,
+} from '../validation/validators.js';
+import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
+import { withFreshInviteToken } from './with-fresh-invite-token.js';
+
+/** Input of {@link createCompany}. */
+export interface CreateCompanyInput {
+  /** Display name, trimmed; 1–500 characters. */
+  name: string;
+  /** JSON object of company settings (default `{}`). */
+  settings?: CompanySettings;
+}
+
+/**
+ * Creates a company (a tenant) with a fresh invite token: 32 random bytes, base64url (43 characters).
+ *
+ * @throws INVALID_INPUT for a bad name or settings; nothing is written.
+ * @example
+ * const company = await createCompany(db, { name: 'Acme Corp' });
+ * console.log(company.id, company.inviteToken);
+ */
+export async function createCompany(db: ServiceTarget, input: CreateCompanyInput): Promise<Company> {
+  const fields = requireObject('input', input);
+  rejectUnknownKeys('input', fields, ['name', 'settings']);
+  const name = requireString('name', fields.name, { trim: true, max: LIMITS.shortText });
+  const settings = validateSettings(fields.settings ?? {});
+  const em = toEntityManager(db);
+  try {
+    return await withFreshInviteToken((inviteToken) =>
+      em.transactional(async (tx) => {
+        const company = tx.create(Company, { name, inviteToken, settings });
+        await tx.flush();
+        return company;
+      }),
+    );
+  } catch (error) {
+    throw convertError(error, 'Creating the company');
+  }
+}
+
+function validateSettings(value: unknown): CompanySettings {
+  const settings = requireJson<CompanySettings>('settings', value, { object: true });
+  optionalNumber('settings.brokenAfterFailures', settings.brokenAfterFailures, { integer: true, min: 1 });
+  return settings;
+}

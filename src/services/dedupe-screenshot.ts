@@ -1,0 +1,195 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { convertError } from '../database/convert-error.js';
+import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
+import { Workflow } from '../entities/workflow.js';
+import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
+import { assertCompanyId } from '../tenant/assert-company-id.js';
+import { LIMITS } from '../validation/limits.js';
+import {
+  optionalNumber,
+  optionalString,
+  rejectUnknownKeys,
+  requireId,
+  requireObject,
+  requireOneOf,
+} from '../validation/validators.js';
+import { readImageHeader } from './image-header.js';
+import { requireScreenshotHash, screenshotHash } from './screenshot-hash.js';
+import { screenshotStorageKey } from './screenshot-storage-key.js';
+import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
+
+/** Input of {@link dedupeScreenshot}: the image bytes (`content`), or their hash and what the caller knows. */
+export interface DedupeScreenshotInput {
+  companyId: number;
+  /** The workflow the screenshot was taken for; it must belong to `companyId`. */
+  workflowId: number;
+  /** The PNG or JPEG bytes: hashed here, and format, width and height read from the header. */
+  content?: Uint8Array;
+  /** `sha256:<64 lowercase hex>` of the bytes. With `content` it must match; without, it is trusted. */
+  hash?: string;
+  /** Where the stored image can be fetched. Default: `storageBaseUrl` + `/` + storage key, else the storage key. */
+  storageUrl?: string;
+  /** Base URL of the bucket or CDN that serves storage keys, used to derive `storageUrl` (it needs the new id). */
+  storageBaseUrl?: string;
+  /** Bytes; taken from `content` when given. */
+  fileSize?: number;
+  /** Pixels; taken from the header of `content` when given. */
+  width?: number;
+  /** Pixels; taken from the header of `content` when given. */
+  height?: number;
+  /** `jpeg` or `png`; taken from `content` when given, else default `jpeg` (the column's default). */
+  format?: ScreenshotFormat;
+  /** The largest accepted image, in bytes (default {@link LIMITS.screenshotBytes}, 5 MiB). */
+  maxBytes?: number;
+}
+
+/** What {@link dedupeScreenshot} returns. */
+export interface DedupeScreenshotResult {
+  /** The company's one row for this hash: new, or the one stored before (possibly for another workflow). */
+  screenshot: Screenshot;
+  /** `true` when the row existed already: the bytes are stored, do not upload them again. */
+  deduplicated: boolean;
+}
+
+const INSERT_ATTEMPTS = 3;
+const MAX_INT = 2 ** 31 - 1;
+const PENDING = 'pending';
+
+/**
+ * Records a screenshot once per company and image: the first call for a (company, hash) inserts a
+ * row, every later one returns that row with `deduplicated: true`. Concurrent calls, on any number
+ * of connections, leave one row and all return its id. A new row gets its storage key
+ * (`companies/{c}/workflows/{w}/screenshots/{id}.{jpg|png}`) in the transaction that inserts it.
+ * The same image in another company is that company's own row.
+ *
+ * @throws TENANT_REQUIRED for a bad companyId; INVALID_INPUT (with the field) for bad input: not a
+ * PNG or JPEG, empty, over `maxBytes`, a malformed hash, or a value that contradicts the bytes;
+ * CROSS_TENANT_REFERENCE when the workflow is not one of the company's (missing and foreign are not
+ * told apart). Nothing is written on any error.
+ * @example
+ * const { screenshot, deduplicated } = await dedupeScreenshot(db, { companyId, workflowId, content: png });
+ * if (!deduplicated) await bucket.put(screenshot.storageKey, png);
+ */
+export async function dedupeScreenshot(
+  db: ServiceTarget,
+  input: DedupeScreenshotInput,
+): Promise<DedupeScreenshotResult> {
+  const fields = requireObject('input', input);
+  rejectUnknownKeys('input', fields, [
+    'companyId',
+    'workflowId',
+    'content',
+    'hash',
+    'storageUrl',
+    'storageBaseUrl',
+    'fileSize',
+    'width',
+    'height',
+    'format',
+    'maxBytes',
+  ]);
+  const companyId = assertCompanyId(fields.companyId);
+  const workflowId = requireId('workflowId', fields.workflowId);
+  const image = describeImage(fields);
+  const storageUrl = optionalString('storageUrl', fields.storageUrl, { trim: true, max: LIMITS.url });
+  const storageBaseUrl = optionalString('storageBaseUrl', fields.storageBaseUrl, { trim: true, max: LIMITS.url / 2 });
+  if (storageUrl != null && storageBaseUrl != null) {
+    throw new InvalidInputError('storageBaseUrl', 'give storageUrl or storageBaseUrl, not both');
+  }
+  const em = toEntityManager(db);
+  try {
+    if ((await em.count(Workflow, { id: workflowId, company: companyId })) === 0) {
+      throw new CrossTenantReferenceError('workflowId', workflowId);
+    }
+    // The common case, an image already stored, needs no insert: an `insert … on conflict do
+    // nothing` would still draw an id from the sequence on both dialects and throw it away.
+    const existing = await em.findOne(Screenshot, { company: companyId, hash: image.hash });
+    if (existing) return { screenshot: existing, deduplicated: true };
+    // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
+    for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
+      const result = await em.transactional(async (tx): Promise<DedupeScreenshotResult | null> => {
+        // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
+        const insert = await tx
+          .createQueryBuilder(Screenshot)
+          .insert({
+            company: companyId,
+            workflow: workflowId,
+            hash: image.hash,
+            storageKey: PENDING,
+            storageUrl: PENDING,
+            fileSize: image.fileSize,
+            width: image.width,
+            height: image.height,
+            format: image.format,
+          })
+          .onConflict(['company', 'hash'])
+          .ignore()
+          .execute('run');
+        const inserted = insert.affectedRows > 0;
+        if (inserted) {
+          const id = Number(insert.insertId);
+          const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
+          await tx.nativeUpdate(Screenshot, { id }, { storageKey, storageUrl: deriveUrl(storageKey) });
+        }
+        const screenshot = await tx.findOne(Screenshot, { company: companyId, hash: image.hash });
+        return screenshot ? { screenshot, deduplicated: !inserted } : null;
+      });
+      if (result) return result;
+    }
+    throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');
+  } catch (error) {
+    if (error instanceof ForeignKeyConstraintViolationException) {
+      throw new CrossTenantReferenceError('workflowId', workflowId);
+    }
+    throw convertError(error, 'Recording the screenshot');
+  }
+
+  function deriveUrl(storageKey: string): string {
+    if (storageUrl != null) return storageUrl;
+    if (storageBaseUrl != null) return `${storageBaseUrl.replace(/\/+$/, '')}/${storageKey}`;
+    return storageKey;
+  }
+}
+
+interface ImageFacts {
+  hash: string;
+  format: ScreenshotFormat;
+  fileSize: number | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** Validates what describes the image, reading it from the bytes when they are given. */
+function describeImage(fields: Record<string, unknown>): ImageFacts {
+  const maxBytes = optionalNumber('maxBytes', fields.maxBytes, { integer: true, min: 1 }) ?? LIMITS.screenshotBytes;
+  const given = {
+    fileSize: optionalNumber('fileSize', fields.fileSize, { integer: true, min: 1, max: Math.min(maxBytes, MAX_INT) }),
+    width: optionalNumber('width', fields.width, { integer: true, min: 1, max: MAX_INT }),
+    height: optionalNumber('height', fields.height, { integer: true, min: 1, max: MAX_INT }),
+    format: fields.format == null ? undefined : requireOneOf('format', fields.format, SCREENSHOT_FORMATS),
+  };
+  const hash = fields.hash == null ? undefined : requireScreenshotHash('hash', fields.hash);
+  if (fields.content == null) {
+    if (hash === undefined) throw new InvalidInputError('content', 'give the image bytes (content) or their hash');
+    return {
+      hash,
+      format: given.format ?? 'jpeg',
+      fileSize: given.fileSize ?? null,
+      width: given.width ?? null,
+      height: given.height ?? null,
+    };
+  }
+  const content = fields.content;
+  if (!(content instanceof Uint8Array)) throw new InvalidInputError('content', 'expected a Uint8Array (or Buffer)');
+  if (content.length === 0) throw new InvalidInputError('content', 'must not be empty');
+  if (content.length > maxBytes) throw new InvalidInputError('content', `must be at most ${maxBytes} bytes`);
+  const header = readImageHeader(content);
+  const facts: ImageFacts = { hash: screenshotHash(content), fileSize: content.length, ...header };
+  if (hash !== undefined && hash !== facts.hash) throw new InvalidInputError('hash', 'does not match the content');
+  for (const key of ['fileSize', 'width', 'height', 'format'] as const) {
+    if (given[key] != null && given[key] !== facts[key]) {
+      throw new InvalidInputError(key, `is ${given[key]}, but the content says ${facts[key]}`);
+    }
+  }
+  return facts;
+}

@@ -1,0 +1,50 @@
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { convertError } from '../database/convert-error.js';
+import { User, type UserRole } from '../entities/user.js';
+import { DuplicateEmailError, NotFoundError } from '../errors.js';
+import { hashPassword } from './hash-password.js';
+
+/** A user to insert, already validated and normalized. @internal */
+export interface NewUser {
+  companyId: number;
+  /** Trimmed and lower-cased. */
+  email: string;
+  password: string;
+  name: string | null;
+  role: UserRole;
+}
+
+/**
+ * Hashes the password and inserts the user in one transaction, returning the user as read back
+ * (without its hash). The unique indexes on `email` and `lower(email)` decide duplicates; the
+ * early look-up only spares a bcrypt hash in the common case. @internal
+ */
+export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<User> {
+  try {
+    if (await emailTaken(em, user.email)) throw new DuplicateEmailError();
+    const passwordHash = await hashPassword(user.password);
+    return await em.transactional(async (tx) => {
+      const id = await tx.insert(User, {
+        company: user.companyId,
+        email: user.email,
+        passwordHash,
+        name: user.name,
+        role: user.role,
+      });
+      // Read back without the lazy hash, so the returned object never carries it.
+      return tx.findOneOrFail(User, id as number);
+    });
+  } catch (error) {
+    // No `cause`: the driver's error holds the statement, and with it the hash.
+    if (error instanceof UniqueConstraintViolationException) throw new DuplicateEmailError();
+    if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', user.companyId);
+    throw convertError(error, 'Creating the user');
+  }
+}
+
+/** Whether some user has this (normalized) email, whatever the case it was stored in. @internal */
+export async function emailTaken(em: SqlEntityManager, email: string): Promise<boolean> {
+  const row = await em.createQueryBuilder(User).select('id').where('lower(email) = ?', [email]).limit(1).execute('get');
+  return row != null;
+}

@@ -1,0 +1,52 @@
+import { convertError } from '../database/convert-error.js';
+import { Company } from '../entities/company.js';
+import type { User } from '../entities/user.js';
+import { InvalidInviteTokenError, NotFoundError } from '../errors.js';
+import { LIMITS } from '../validation/limits.js';
+import { optionalString, rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
+import { insertUser } from './insert-user.js';
+import { normalizeEmail } from './normalize-email.js';
+import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
+import { validatePassword } from './validate-password.js';
+
+/** Input of {@link joinCompany}. */
+export interface JoinCompanyInput {
+  /** The company's current invite token (see {@link rotateInviteToken}). */
+  inviteToken: string;
+  email: string;
+  password: string;
+  name?: string | null;
+}
+
+/**
+ * Signs a user up into the company whose invite token is given, with role `regular`. Email and
+ * password rules are those of {@link createAdmin}.
+ *
+ * @throws INVALID_INPUT (with the field), INVALID_INVITE_TOKEN when no company has the token,
+ * DUPLICATE_EMAIL when the email is taken.
+ * @example
+ * const user = await joinCompany(db, { inviteToken, email: 'bob@acme.test', password: 'hunter22 again' });
+ */
+export async function joinCompany(db: ServiceTarget, input: JoinCompanyInput): Promise<User> {
+  const fields = requireObject('input', input);
+  rejectUnknownKeys('input', fields, ['inviteToken', 'email', 'password', 'name']);
+  const inviteToken = requireString('inviteToken', fields.inviteToken, { trim: true, max: LIMITS.shortText });
+  const email = normalizeEmail(fields.email);
+  const password = validatePassword(fields.password);
+  const name = optionalString('name', fields.name, { trim: true, max: LIMITS.shortText }) ?? null;
+  const em = toEntityManager(db);
+  let company: Company | null;
+  try {
+    company = await em.findOne(Company, { inviteToken });
+  } catch (error) {
+    throw convertError(error, 'Looking up the invite token');
+  }
+  if (!company) throw new InvalidInviteTokenError();
+  try {
+    return await insertUser(em, { companyId: company.id, email, password, name, role: 'regular' });
+  } catch (error) {
+    // The company was deleted after the look-up (its foreign key refused the user): its token is gone too.
+    if (error instanceof NotFoundError) throw new InvalidInviteTokenError();
+    throw error;
+  }
+}

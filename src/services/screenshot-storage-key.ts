@@ -1,0 +1,28 @@
+import type { ScreenshotFormat } from '../entities/screenshot.js';
+import { SCREENSHOT_FORMATS } from '../entities/screenshot.js';
+import { requireId, requireOneOf } from '../validation/validators.js';
+
+/** What a screenshot's storage key is made of. */
+export interface ScreenshotKeyParts {
+  companyId: number;
+  workflowId: number;
+  screenshotId: number;
+  format: ScreenshotFormat;
+}
+
+/**
+ * The object-storage key of a screenshot:
+ * `companies/{companyId}/workflows/{workflowId}/screenshots/{screenshotId}.{jpg|png}`.
+ *
+ * @example
+ * screenshotStorageKey({ companyId: 1, workflowId: 7, screenshotId: 42, format: 'jpeg' });
+ * // 'companies/1/workflows/7/screenshots/42.jpg'
+ */
+export function screenshotStorageKey(parts: ScreenshotKeyParts): string {
+  const companyId = requireId('companyId', parts.companyId);
+  const workflowId = requireId('workflowId', parts.workflowId);
+  const screenshotId = requireId('screenshotId', parts.screenshotId);
+  const format = requireOneOf('format', parts.format, SCREENSHOT_FORMATS);
+  const extension = format === 'jpeg' ? 'jpg' : 'png';
+  return `companies/${companyId}/workflows/${workflowId}/screenshots/${screenshotId}.${extension}`;
+}

@@ -1,0 +1,35 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Database } from '../database/database.js';
+import { Company } from '../entities/company.js';
+import { InvalidInputError } from '../errors.js';
+
+/** What the helper services accept: an open {@link Database}, or an EntityManager of a host's own MikroORM. */
+export type ServiceTarget = Database | EntityManager;
+
+/**
+ * Forks a fresh EntityManager from a {@link Database} or from a host's EntityManager. A fork
+ * of an EntityManager that is inside a transaction keeps that transaction, so a service called
+ * from a host's `em.transactional(...)` commits or rolls back with it.
+ *
+ * @example
+ * const em = toEntityManager(db); // or toEntityManager(orm.em)
+ */
+export function toEntityManager(target: ServiceTarget): SqlEntityManager {
+  const candidate = target as Partial<Database> & Partial<EntityManager>;
+  let em: EntityManager;
+  if (typeof candidate?.fork === 'function' && typeof (candidate as Database).migrator === 'object') {
+    em = (target as Database).fork();
+  } else if (typeof candidate?.fork === 'function' && typeof candidate.getMetadata === 'function') {
+    em = (target as EntityManager).fork({ clear: true, keepTransactionContext: true });
+  } else {
+    throw new InvalidInputError('db', 'expected a Database (from openDatabase) or a MikroORM EntityManager');
+  }
+  if (typeof (em as SqlEntityManager).createQueryBuilder !== 'function') {
+    throw new InvalidInputError('db', 'the EntityManager must belong to a SQL driver (SQLite or PostgreSQL)');
+  }
+  if (!em.getMetadata().find(Company.meta.className)) {
+    throw new InvalidInputError('db', "the EntityManager's MikroORM does not register the @overlay/db entities");
+  }
+  return em as SqlEntityManager;
+}
