@@ -1,0 +1,88 @@
+import type { CliCommandName } from './parse-cli-args.js';
+
+const OPTIONS = `Options:
+  --url <url>   Database URL (default: $DATABASE_URL, else sqlite:///./app.db).
+                sqlite:///./rel.db, sqlite:////abs/path.db, postgresql://user:pass@host/db
+  --json        Print one JSON document on stdout, for scripts
+  -h, --help    Show help`;
+
+const EXIT_CODES = `Exit codes: 0 success; 1 failure (one line "error CODE: message" on stderr,
+the database left as it was) or schema drift for \`check\`; 2 usage error.
+Set DEBUG=1 to add stack traces to failures. Passwords in URLs are always shown as ***.`;
+
+const COMMANDS: Record<CliCommandName, { usage: string; summary: string; details: string }> = {
+  upgrade: {
+    usage: 'overlay-db upgrade head|<rev>',
+    summary: 'Apply pending migrations: all of them, or up to and including <rev>',
+    details:
+      'Runs in one transaction under a cross-process lock: every planned migration is applied, or none.\n' +
+      '<rev> is a migration name or an unambiguous prefix of one (see `overlay-db history`).\n\n' +
+      'Examples:\n  overlay-db upgrade head\n  overlay-db upgrade 0001',
+  },
+  downgrade: {
+    usage: 'overlay-db downgrade -1|-N|<rev>|base',
+    summary: 'Revert the newest migration, the N newest, all after <rev>, or all (base)',
+    details:
+      'Runs in one transaction under a cross-process lock. `base` drops every table the migrations created.\n\n' +
+      'Examples:\n  overlay-db downgrade -1\n  overlay-db downgrade base',
+  },
+  current: {
+    usage: 'overlay-db current',
+    summary: 'Print the newest applied migration ("base" when none is)',
+    details: 'Marks it "(head)" when no newer migration is pending.',
+  },
+  history: {
+    usage: 'overlay-db history',
+    summary: 'List every bundled migration, oldest first, and when it was applied',
+    details: 'Pending migrations are listed as "pending".',
+  },
+  check: {
+    usage: 'overlay-db check',
+    summary: "Compare the database schema with the library's entities; exit 1 on drift",
+    details:
+      'Prints the SQL statements that would reconcile the schema when it differs (like\n' +
+      '`alembic revision --autogenerate`, as a check). Changes nothing.',
+  },
+  adopt: {
+    usage: 'overlay-db adopt',
+    summary: 'Take over a database made by the Python backend (Alembic revision 0acd3e6b9445)',
+    details:
+      "Converts its tables in place into this library's initial migration, keeping every row: adds\n" +
+      'company_id to steps and health_logs, makes screenshots unique per company, enforces enums and\n' +
+      'foreign keys, converts SQLite timestamps to ISO-8601 UTC, lower-cases emails, drops alembic_version\n' +
+      'and records 0001_initial_schema. One transaction: on any refusal nothing is changed. A database\n' +
+      'that already records 0001_initial_schema is left alone. Back the database up first.',
+  },
+  help: {
+    usage: 'overlay-db help [command]',
+    summary: "Show this help, or a command's",
+    details: 'Also: overlay-db <command> --help',
+  },
+};
+
+/**
+ * The help text of `overlay-db`, or of one of its commands.
+ *
+ * @example
+ * stdout.write(cliHelp('upgrade'));
+ */
+export function cliHelp(topic?: CliCommandName): string {
+  if (topic) {
+    const c = COMMANDS[topic];
+    return `Usage: ${c.usage}\n\n${c.summary}.\n${c.details}\n\n${OPTIONS}\n\n${EXIT_CODES}\n`;
+  }
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length - 'overlay-db '.length));
+  const lines = Object.values(COMMANDS).map(
+    (c) => `  ${c.usage.slice('overlay-db '.length).padEnd(width)}  ${c.summary}`,
+  );
+  return (
+    'Usage: overlay-db <command> [options]\n\n' +
+    "Runs @overlay/db's bundled migrations with Alembic's words.\n\n" +
+    `Commands:\n${lines.join('\n')}\n\n${OPTIONS}\n\n${EXIT_CODES}\n`
+  );
+}
+
+/** The one-line usage of a command, for usage errors. */
+export function cliUsage(topic?: CliCommandName): string {
+  return topic ? `Usage: ${COMMANDS[topic].usage}` : 'Usage: overlay-db <command> [options]';
+}

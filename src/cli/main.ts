@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { runCli } from './run-cli.js';
+
+// No top-level await: this entry is bundled to CommonJS.
+runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.stderr.write('error UNEXPECTED: overlay-db failed before it could report why\n');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,139 @@
+import type { Database } from '../database/database.js';
+import { openDatabase } from '../database/open-database.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from '../database/parse-database-url.js';
+import { redactSecrets } from '../database/redact.js';
+import { OverlayDbError } from '../errors.js';
+import { createMigrationRunner } from '../migrations/migration-runner.js';
+import { cliHelp, cliUsage } from './cli-help.js';
+import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
+import { type CliStep, runCommand } from './run-command.js';
+
+/** Where `runCli` reads its environment and writes its output. */
+export interface CliIo {
+  /** Environment variables: `DATABASE_URL`, `DEBUG` (default: none). */
+  env?: Readonly<Record<string, string | undefined>>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** The directory a relative SQLite URL is resolved against (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/**
+ * Runs `overlay-db` with `argv` (the arguments after the script) and resolves to the exit code:
+ * 0 success, 1 failure or schema drift, 2 usage error. Never rejects and never prints a password
+ * or, unless `DEBUG` is set, a stack trace.
+ *
+ * @example
+ * process.exitCode = await runCli(['upgrade', 'head'], { env: process.env, stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const env = io.env ?? {};
+  const invocation = parseCliArgs(argv);
+  if (invocation.kind === 'usage-error') {
+    io.stderr.write(
+      `overlay-db: ${invocation.message}\n${cliUsage(invocation.topic)}\n` +
+        `Run \`overlay-db help${invocation.topic ? ` ${invocation.topic}` : ''}\` for more.\n`,
+    );
+    return 2;
+  }
+  if (invocation.kind === 'help') {
+    io.stdout.write(cliHelp(invocation.topic));
+    return 0;
+  }
+
+  const { command, json } = invocation;
+  const rawUrl = invocation.url ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const clean = sanitizer(rawUrl);
+  const out = (line: string) => io.stdout.write(`${clean(line)}\n`);
+  const err = (line: string) => io.stderr.write(`${clean(line)}\n`);
+  const database = clean(redactDatabaseUrl(rawUrl));
+
+  let db: Database | undefined;
+  try {
+    const url = absoluteSqliteUrl(rawUrl, io.cwd);
+    if (!json) err(`Database: ${clean(redactDatabaseUrl(url))}`);
+    db = await openDatabase({ url, logger: err });
+    const steps: CliStep[] = [];
+    const runner = createMigrationRunner(db.orm, {
+      onProgress: (event) => {
+        steps.push(event);
+        if (!json) out(`${event.action === 'up' ? 'Applied' : 'Reverted'} ${event.name} (${event.ms} ms)`);
+      },
+    });
+    const outcome = await runCommand(runner, command, steps);
+    if (json) {
+      out(JSON.stringify(document(command, database, outcome.ok, outcome.data, outcome.error)));
+    } else {
+      for (const line of outcome.lines) out(line);
+    }
+    if (outcome.error) err(`error ${outcome.error.code}: ${oneLine(outcome.error.message)}`);
+    return outcome.ok ? 0 : 1;
+  } catch (error) {
+    const code = error instanceof OverlayDbError ? error.code : 'UNEXPECTED';
+    const message = oneLine(error instanceof Error ? error.message : String(error));
+    if (json) out(JSON.stringify(document(command, database, false, {}, { code, message })));
+    err(`error ${code}: ${message}`);
+    if (isDebug(env)) err(stackOf(error));
+    return 1;
+  } finally {
+    await db?.close().catch(() => undefined);
+  }
+}
+
+function document(
+  command: CliCommand,
+  database: string,
+  ok: boolean,
+  data: Record<string, unknown>,
+  error?: { code: string; message: string },
+): Record<string, unknown> {
+  return {
+    ok,
+    command: command.name,
+    database,
+    ...data,
+    ...(error ? { error: { code: error.code, message: oneLine(error.message) } } : {}),
+  };
+}
+
+/** Relative SQLite paths resolve against `cwd` (the caller's, for in-process use), like the Python backend's. */
+function absoluteSqliteUrl(url: string, cwd: string | undefined): string {
+  if (cwd === undefined) return url;
+  const parsed = parseDatabaseUrl(url, cwd);
+  if (parsed.dialect !== 'sqlite' || parsed.path === ':memory:') return url;
+  return `sqlite:///${parsed.path}`;
+}
+
+/** Redacts hashes and URL passwords, and the URL's own password wherever else it might surface. */
+function sanitizer(url: string): (text: string) => string {
+  let password = '';
+  try {
+    const parsed = parseDatabaseUrl(url);
+    if (parsed.dialect === 'postgresql') password = parsed.password;
+  } catch {
+    // An unparseable URL is reported by openDatabase, already redacted.
+  }
+  return (text) => {
+    const redacted = redactSecrets(text);
+    return password.length >= 3 ? redacted.split(password).join('***') : redacted;
+  };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function isDebug(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.DEBUG?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    parts.push(`${depth === 0 ? '' : 'Caused by: '}${current.stack ?? current.message}`);
+    current = current.cause;
+  }
+  return parts.length ? parts.join('\n') : String(error);
+}
