@@ -184,6 +184,34 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
     expect(await count('steps', 'id = 9')).toBe(1);
   });
 
+  it('makes screenshot hashes unique per company instead of globally', async () => {
+    await loadAlembicFixture(target);
+    await (await open()).migrator.adopt();
+    const insert = (companyId: number, workflowId: number) =>
+      db!.connection.execute(
+        `insert into screenshots (company_id, workflow_id, hash, storage_key, storage_url) values (${companyId}, ${workflowId}, 'sha256:${'a'.repeat(64)}', 'k', 'u')`,
+      );
+    await insert(2, 5);
+    await expect(insert(1, 2)).rejects.toThrow();
+    expect(await count('screenshots')).toBe(3);
+  });
+
+  it('lets one of two concurrent adopts do the work and the other find it done', async () => {
+    await loadAlembicFixture(target);
+    const [a, b] = await Promise.all([openDatabase({ url: target.url }), openDatabase({ url: target.url })]);
+    try {
+      const results = await Promise.all([a.migrator.adopt(), b.migrator.adopt()]);
+      expect(results.map((r) => r.adopted).sort()).toEqual([false, true]);
+      expect(await a.migrator.check()).toEqual({ inSync: true, statements: [] });
+      expect(await a.migrator.history()).toEqual([
+        { name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(Date) },
+      ]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('is a no-op on a database it already adopted or migrated', async () => {
     await loadAlembicFixture(target);
     await (await open()).migrator.adopt();
