@@ -4,7 +4,7 @@ import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
-import { queryRows, resultFork, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+import { queryRows, resultFork, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
 
 /** Runs and successes in a time window; `successRate` is null when there were no runs. */
 export interface HealthWindow {
@@ -61,38 +61,17 @@ export async function healthSummary(
   workflowId: number,
   now: Date = new Date(),
 ): Promise<HealthSummary | null> {
-  const since30 = sqlTimestamp(new Date(now.getTime() - 30 * DAY_MS));
-  const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
-  const windows = await queryRows(
-    em,
-    'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
-      'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
-      'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
-      'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
-      'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
-      'where w."id" = ? and w."company_id" = ?',
-    [since7, since7, workflowId, companyId, since30, workflowId, companyId],
-  );
+  const queries = buildHealthSummaryQueries(dialect, companyId, workflowId, now);
+  const windows = await queryRows(em, queries.windows.sql, queries.windows.params);
   const first = windows[0];
   if (!first) return null;
   const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
   const out = resultFork(em);
   const workflow = out.map(Workflow, workflowRow);
 
-  const recent = buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null });
-  const recentRows = await queryRows(em, recent.sql, recent.params);
+  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
   const recentLogs = recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => out.map(HealthLog, row));
-
-  const failing = await queryRows(
-    em,
-    'select h."step_id", s."step_number", s."field_label", count(*) as failures, ' +
-      `max(${timestampTextSql(dialect, 'h."created_at"')}) as last_failure_at ` +
-      'from "health_logs" h join "steps" s on s."id" = h."step_id" ' +
-      'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? and h."status" = \'failed\' ' +
-      'group by h."step_id", s."step_number", s."field_label" ' +
-      'order by count(*) desc, max(h."created_at") desc, s."step_number" asc',
-    [workflowId, companyId, since30],
-  );
+  const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params);
 
   return {
     workflowId: workflow.id,
@@ -112,6 +91,45 @@ export async function healthSummary(
       failures: sqlNumber(row.failures),
       lastFailureAt: parseTimestamp(String(row.last_failure_at)),
     })),
+  };
+}
+
+/**
+ * The three statements of {@link healthSummary}; each reads only the workflow's range of the
+ * (workflow_id, created_at) index (exported for the query-plan tests).
+ */
+export function buildHealthSummaryQueries(
+  dialect: Dialect,
+  companyId: number,
+  workflowId: number,
+  now: Date,
+): Record<'windows' | 'recent' | 'failingSteps', { sql: string; params: SqlParam[] }> {
+  const since30 = sqlTimestamp(new Date(now.getTime() - 30 * DAY_MS));
+  const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
+  return {
+    windows: {
+      sql:
+        'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
+        'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
+        'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
+        'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
+        'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
+        'where w."id" = ? and w."company_id" = ?',
+      params: [since7, since7, workflowId, companyId, since30, workflowId, companyId],
+    },
+    recent: buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null }),
+    failingSteps: {
+      // Aggregate first, join the (few) steps after: joined before grouping, PostgreSQL may
+      // merge-join through the step_id index and read every log of the table.
+      sql:
+        `select f."step_id", s."step_number", s."field_label", f.failures, ${timestampTextSql(dialect, 'f.last_at')} as last_failure_at ` +
+        'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from "health_logs" h ' +
+        'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? and h."status" = \'failed\' ' +
+        'and h."step_id" is not null group by h."step_id") f ' +
+        'join "steps" s on s."id" = f."step_id" ' +
+        'order by f.failures desc, f.last_at desc, s."step_number" asc',
+      params: [workflowId, companyId, since30],
+    },
   };
 }
 

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Database } from '../../src/index.js';
+import { buildHealthSummaryQueries } from '../../src/lifecycle/health-summary.js';
+import { buildHealthLogListQuery } from '../../src/lifecycle/list-health-logs.js';
+import { buildNotificationListQuery } from '../../src/lifecycle/list-notifications.js';
+import { encodeCursor } from '../../src/tenant/cursor.js';
+import { describeEachDialect } from '../support/dialects.js';
+import { openTestDatabase } from '../support/open-test-database.js';
+import { rows, seedCompany, seedWorkflow, type TestCompany } from './fixtures.js';
+
+const COMPANIES = 6;
+const WORKFLOWS_PER_COMPANY = 4;
+const LOGS_PER_WORKFLOW = 1000;
+const NOTIFICATIONS_PER_COMPANY = 3000;
+
+// The statements the repositories run, explained exactly as they are built, over thousands of
+// rows spread across several companies (and ANALYZEd), so the planner's choice is the real one.
+describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
+  let db: Database;
+  let dispose: () => Promise<void>;
+  const companies: { company: TestCompany; workflowIds: number[]; stepIds: number[] }[] = [];
+
+  /** Every line of the plan of `sql`. */
+  async function plan(statement: { sql: string; params: unknown[] }): Promise<string> {
+    if (dialect === 'sqlite') {
+      const out = await rows<{ detail: string }>(db, `explain query plan ${statement.sql}`, statement.params);
+      return out.map((r) => r.detail).join('\n');
+    }
+    const out = await rows<Record<string, string>>(db, `explain ${statement.sql}`, statement.params);
+    return out.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  /** Fails when the plan reads a whole table instead of an index range. */
+  function expectIndexed(text: string, table: string, alias: string, index: string) {
+    expect(text).toContain(index);
+    if (dialect === 'sqlite') {
+      expect(text).not.toMatch(new RegExp(`^SCAN (${table}|${alias})\\b`, 'm'));
+    } else {
+      expect(text).not.toContain(`Seq Scan on ${table}`);
+    }
+  }
+
+  beforeAll(async () => {
+    ({ db, dispose } = await openTestDatabase(dialect));
+    const targets: { companyId: number; workflowId: number; userId: number; stepId: number }[] = [];
+    for (let c = 0; c < COMPANIES; c++) {
+      const company = await seedCompany(db);
+      const workflowIds: number[] = [];
+      let stepIds: number[] = [];
+      for (let w = 0; w < WORKFLOWS_PER_COMPANY; w++) {
+        const wf = await seedWorkflow(db, company.companyId, { steps: 3 });
+        workflowIds.push(wf.workflowId);
+        stepIds = wf.stepIds;
+        targets.push({
+          companyId: company.companyId,
+          workflowId: wf.workflowId,
+          userId: company.userId,
+          stepId: wf.stepIds[0],
+        });
+      }
+      companies.push({ company, workflowIds, stepIds });
+    }
+    // Rows arrive interleaved across companies and workflows, as they do in production (a bulk
+    // insert per tenant clusters the table by company; PostgreSQL, which assumes company_id and
+    // workflow_id independent, then prefers the company index unless it has dependency statistics).
+    const logTargets = targets
+      .map((t, i) => `(${i}, ${t.companyId}, ${t.workflowId}, ${t.userId}, ${t.stepId})`)
+      .join(', ');
+    await rows(
+      db,
+      `${series(targets.length * LOGS_PER_WORKFLOW)}, t(i, company_id, workflow_id, user_id, step_id) as (values ${logTargets}) ` +
+        'insert into "health_logs" ("company_id", "workflow_id", "step_id", "user_id", "status", "created_at") ' +
+        `select t.company_id, t.workflow_id, case when g.n % 7 = 0 then t.step_id else null end, t.user_id, ` +
+        `case when g.n % 7 = 0 then 'failed' else 'success' end, ${minutesAgo('g.n', 2)} ` +
+        `from g join t on t.i = g.n % ${targets.length}`,
+    );
+    const companyTargets = companies.map((c, i) => `(${i}, ${c.company.companyId})`).join(', ');
+    await rows(
+      db,
+      `${series(COMPANIES * NOTIFICATIONS_PER_COMPANY)}, t(i, company_id) as (values ${companyTargets}) ` +
+        'insert into "notifications" ("company_id", "type", "severity", "title", "read", "created_at") ' +
+        `select t.company_id, 'workflow_broken', 'error', 'alert', (g.n % 10 <> 0), ${minutesAgo('g.n', 1)} ` +
+        `from g join t on t.i = g.n % ${COMPANIES}`,
+    );
+    await rows(db, 'analyze');
+  });
+  afterAll(async () => dispose());
+
+  /** A CTE `g(n)` of 1..count. */
+  function series(count: number): string {
+    return dialect === 'postgresql'
+      ? `with g(n) as (select generate_series(1, ${count}))`
+      : `with recursive g(n) as (select 1 union all select n + 1 from g where n < ${count})`;
+  }
+
+  /** A timestamp `n * minutes` minutes before now, in the column's stored form. */
+  function minutesAgo(n: string, minutes: number): string {
+    return dialect === 'postgresql'
+      ? `now() - ${n} * interval '${minutes} minutes'`
+      : `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (${n} * ${minutes}) || ' minutes')`;
+  }
+
+  it('has the data it claims', async () => {
+    const [{ logs }] = await rows<{ logs: number }>(db, 'select count(*) as logs from "health_logs"');
+    const [{ notes }] = await rows<{ notes: number }>(db, 'select count(*) as notes from "notifications"');
+    expect(Number(logs)).toBe(COMPANIES * WORKFLOWS_PER_COMPANY * LOGS_PER_WORKFLOW);
+    expect(Number(notes)).toBe(COMPANIES * NOTIFICATIONS_PER_COMPANY);
+  });
+
+  it('notifications.list reads the (company_id, read, created_at) index, first page and deeper pages', async () => {
+    const { company } = companies[2];
+    const index = 'notifications_company_id_read_created_at_index';
+    const variants = [
+      { unreadOnly: false, cursor: null },
+      { unreadOnly: true, cursor: null },
+      { unreadOnly: false, cursor: encodeCursor([false, new Date(Date.now() - 3600_000).toISOString(), 1_000_000]) },
+      { unreadOnly: false, cursor: encodeCursor([true, new Date(Date.now() - 86_400_000).toISOString(), 1_000_000]) },
+    ];
+    for (const v of variants) {
+      const text = await plan(buildNotificationListQuery(dialect, company.companyId, { ...v, limit: 50 }));
+      expectIndexed(text, 'notifications', 'n', index);
+    }
+  });
+
+  it('healthLogs.listByWorkflow reads the (workflow_id, created_at) index, first page and deeper pages', async () => {
+    const { company, workflowIds } = companies[3];
+    const index = 'health_logs_workflow_id_created_at_index';
+    for (const cursor of [null, encodeCursor([new Date(Date.now() - 5 * 86_400_000).toISOString(), 1_000_000])]) {
+      const text = await plan(
+        buildHealthLogListQuery(dialect, company.companyId, workflowIds[1], { limit: 50, cursor }),
+      );
+      expectIndexed(text, 'health_logs', 'h', index);
+    }
+  });
+
+  it('healthLogs.summary reads only the workflow’s range of the (workflow_id, created_at) index', async () => {
+    const { company, workflowIds } = companies[4];
+    const queries = buildHealthSummaryQueries(dialect, company.companyId, workflowIds[0], new Date());
+    const index = 'health_logs_workflow_id_created_at_index';
+    for (const statement of [queries.windows, queries.recent, queries.failingSteps]) {
+      const text = await plan(statement);
+      expectIndexed(text, 'health_logs', 'h', index);
+    }
+  });
+});
