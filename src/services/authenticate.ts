@@ -40,7 +40,7 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
       email.length > EMAIL_MAX_LENGTH
         ? null
         : await em
-            .createQueryBuilder(User)
+            .createQueryBuilder(User, undefined, 'write')
             .select(['id', 'passwordHash'])
             .where('lower(email) = ?', [email])
             .limit(1)

@@ -38,7 +38,7 @@ export async function createAdmin(db: ServiceTarget, input: CreateAdminInput): P
   const em = toEntityManager(db);
   let exists: boolean;
   try {
-    exists = (await em.count(Company, { id: companyId })) > 0;
+    exists = (await em.count(Company, { id: companyId }, { connectionType: 'write' })) > 0;
   } catch (error) {
     throw convertError(error, 'Looking up the company');
   }

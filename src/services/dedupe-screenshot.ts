@@ -98,12 +98,16 @@ export async function dedupeScreenshot(
   }
   const em = toEntityManager(db);
   try {
-    if ((await em.count(Workflow, { id: workflowId, company: companyId })) === 0) {
+    if ((await em.count(Workflow, { id: workflowId, company: companyId }, { connectionType: 'write' })) === 0) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
     }
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
-    const existing = await em.findOne(Screenshot, { company: companyId, hash: image.hash });
+    const existing = await em.findOne(
+      Screenshot,
+      { company: companyId, hash: image.hash },
+      { connectionType: 'write' },
+    );
     if (existing) return { screenshot: existing, deduplicated: true };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {

@@ -45,6 +45,11 @@ export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<U
 
 /** Whether some user has this (normalized) email, whatever the case it was stored in. @internal */
 export async function emailTaken(em: SqlEntityManager, email: string): Promise<boolean> {
-  const row = await em.createQueryBuilder(User).select('id').where('lower(email) = ?', [email]).limit(1).execute('get');
+  const row = await em
+    .createQueryBuilder(User, undefined, 'write')
+    .select('id')
+    .where('lower(email) = ?', [email])
+    .limit(1)
+    .execute('get');
   return row != null;
 }

@@ -37,7 +37,7 @@ export async function joinCompany(db: ServiceTarget, input: JoinCompanyInput): P
   const em = toEntityManager(db);
   let company: Company | null;
   try {
-    company = await em.findOne(Company, { inviteToken });
+    company = await em.findOne(Company, { inviteToken }, { connectionType: 'write' });
   } catch (error) {
     throw convertError(error, 'Looking up the invite token');
   }

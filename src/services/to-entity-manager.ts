@@ -10,7 +10,9 @@ export type ServiceTarget = Database | EntityManager;
 /**
  * Forks a fresh EntityManager from a {@link Database} or from a host's EntityManager. A fork
  * of an EntityManager that is inside a transaction keeps that transaction, so a service called
- * from a host's `em.transactional(...)` commits or rolls back with it.
+ * from a host's `em.transactional(...)` commits or rolls back with it. The services pass
+ * `connectionType: 'write'` to their reads: each read decides a write, and a read replica may not
+ * yet have the company, workflow or user created a moment before.
  *
  * @example
  * const em = toEntityManager(db); // or toEntityManager(orm.em)
