@@ -82,7 +82,12 @@ export function cliHelp(topic?: CliCommandName): string {
   );
 }
 
-/** The one-line usage of a command, for usage errors. */
+/**
+ * The one-line usage of a command (or of the CLI), printed with usage errors.
+ *
+ * @example
+ * cliUsage('downgrade') // → 'Usage: overlay-db downgrade -1|-N|<rev>|base'
+ */
 export function cliUsage(topic?: CliCommandName): string {
   return topic ? `Usage: ${COMMANDS[topic].usage}` : 'Usage: overlay-db <command> [options]';
 }

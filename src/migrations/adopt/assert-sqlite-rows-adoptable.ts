@@ -2,7 +2,13 @@ import { MigrationError } from '../../errors.js';
 import type { AdoptSql } from './adopt-sql.js';
 import { ALEMBIC_TABLE_NAMES, ENUM_COLUMNS, JSON_COLUMNS, TIMESTAMP_COLUMNS } from './alembic-revision.js';
 
-/** The SQLite expression that turns any SQLite time string into `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC). */
+/**
+ * The SQLite expression that turns a SQLite time string (`YYYY-MM-DD HH:MM:SS[.ffffff]`, with or
+ * without an offset) into `YYYY-MM-DDTHH:MM:SS.sssZ` in UTC, or NULL when it is not a time.
+ *
+ * @example
+ * isoTimestampSql('created_at') // → "strftime('%Y-%m-%dT%H:%M:%fZ', created_at)"
+ */
 export function isoTimestampSql(column: string): string {
   return `strftime('%Y-%m-%dT%H:%M:%fZ', ${column})`;
 }
