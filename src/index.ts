@@ -78,6 +78,29 @@ export type {
 
 // --- run lifecycle (src/lifecycle) ---
 
+export type { ApplyLabelsResult, StepLabel } from './lifecycle/apply-labels.js';
+export {
+  DEFAULT_BROKEN_AFTER_FAILURES,
+  HEALING_REVIEW_CONFIDENCE,
+  HEALING_TRUSTED_CONFIDENCE,
+} from './lifecycle/health-rules.js';
+export type { FailingStep, HealthSummary, HealthWindow } from './lifecycle/health-summary.js';
+export type { ListNotificationsOptions } from './lifecycle/list-notifications.js';
+export type { RecordRunInput, RecordRunResult } from './lifecycle/record-run.js';
+export {
+  assertStatusTransition,
+  canTransitionStatus,
+  WORKFLOW_STATUS_TRANSITIONS,
+} from './lifecycle/status-transitions.js';
+export type { HealthLogPage, HealthLogRepository, ListHealthLogsOptions } from './tenant/health-log-repository.js';
+export {
+  DEFAULT_NOTIFICATION_SEVERITY,
+  type NotificationInput,
+  type NotificationPage,
+  type NotificationRepository,
+} from './tenant/notification-repository.js';
+// (end of run lifecycle: this detached comment keeps Biome from sorting it into the next section)
+
 // --- services (src/services) ---
 export { type AuthenticateInput, authenticate, authenticateOrFail } from './services/authenticate.js';
 export { type CreateAdminInput, createAdmin } from './services/create-admin.js';

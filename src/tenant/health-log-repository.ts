@@ -7,7 +7,6 @@ import { queryRows, resultFork } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
-import type { Page } from './notification-repository.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Options of {@link HealthLogRepository.listByWorkflow}. */
@@ -16,6 +15,12 @@ export interface ListHealthLogsOptions {
   limit?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string | null;
+}
+
+/** A page of `healthLogs.listByWorkflow`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+export interface HealthLogPage {
+  items: HealthLog[];
+  nextCursor: string | null;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -54,7 +59,7 @@ export class HealthLogRepository {
    * @example
    * const { items, nextCursor } = await t.healthLogs.listByWorkflow(workflowId, { limit: 20 });
    */
-  async listByWorkflow(workflowId: number, options: ListHealthLogsOptions = {}): Promise<Page<HealthLog>> {
+  async listByWorkflow(workflowId: number, options: ListHealthLogsOptions = {}): Promise<HealthLogPage> {
     requireId('workflowId', workflowId);
     const opts = requireObject('options', options);
     rejectUnknownKeys('options', opts, ['limit', 'cursor']);

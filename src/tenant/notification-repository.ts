@@ -39,9 +39,9 @@ export interface NotificationInput {
   workflowId?: number | null;
 }
 
-/** One page of a list call: pass `nextCursor` back as `cursor` for the next page; null at the end. */
-export interface Page<T> {
-  items: T[];
+/** A page of `notifications.list`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+export interface NotificationPage {
+  items: Notification[];
   nextCursor: string | null;
 }
 
@@ -116,7 +116,7 @@ export class NotificationRepository {
    * let page = await t.notifications.list({ limit: 50 });
    * while (page.nextCursor) page = await t.notifications.list({ cursor: page.nextCursor });
    */
-  async list(options: ListNotificationsOptions = {}): Promise<Page<Notification>> {
+  async list(options: ListNotificationsOptions = {}): Promise<NotificationPage> {
     const opts = requireObject('options', options);
     rejectUnknownKeys('options', opts, ['unreadOnly', 'limit', 'cursor']);
     const unreadOnly = opts.unreadOnly === undefined ? false : requireBoolean('unreadOnly', opts.unreadOnly);

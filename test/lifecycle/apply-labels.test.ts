@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/index.js';
-import { applyLabels } from '../../src/lifecycle/apply-labels.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { contextFor, rows, seedCompany, seedWorkflow, snapshot, workflowRow } from './fixtures.js';
+import { rows, seedCompany, seedWorkflow, snapshot, workflowRow } from './fixtures.js';
 
 interface StepRow {
   id: number;
@@ -38,8 +37,7 @@ describeEachDialect('applyLabels', (dialect) => {
   it('labels every step in one call and moves processing to draft', async () => {
     const c = await seedCompany(db);
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 3, status: 'processing' });
-    const result = await applyLabels(
-      contextFor(db, c.companyId),
+    const result = await db.forCompany(c.companyId).steps.applyLabels(
       workflowId,
       stepIds.map((stepId, i) => ({
         stepId,
@@ -62,22 +60,22 @@ describeEachDialect('applyLabels', (dialect) => {
 
   it('stays processing until the last step is labeled (label and instruction)', async () => {
     const c = await seedCompany(db);
-    const ctx = contextFor(db, c.companyId);
+    const t = db.forCompany(c.companyId);
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 3, status: 'processing' });
-    expect(await applyLabels(ctx, workflowId, [{ stepId: stepIds[0], fieldLabel: 'A', instruction: 'a' }])).toEqual({
+    expect(await t.steps.applyLabels(workflowId, [{ stepId: stepIds[0], fieldLabel: 'A', instruction: 'a' }])).toEqual({
       updated: 1,
       workflowStatus: 'processing',
     });
     // A label without an instruction is not done yet.
     expect(
       (
-        await applyLabels(ctx, workflowId, [
+        await t.steps.applyLabels(workflowId, [
           { stepId: stepIds[1], fieldLabel: 'B', instruction: 'b' },
           { stepId: stepIds[2], fieldLabel: 'C' },
         ])
       ).workflowStatus,
     ).toBe('processing');
-    expect((await applyLabels(ctx, workflowId, [{ stepId: stepIds[2], instruction: 'c' }])).workflowStatus).toBe(
+    expect((await t.steps.applyLabels(workflowId, [{ stepId: stepIds[2], instruction: 'c' }])).workflowStatus).toBe(
       'draft',
     );
     const steps = await stepsOf(workflowId);
@@ -101,8 +99,7 @@ describeEachDialect('applyLabels', (dialect) => {
       true,
       stepIds[1],
     ]);
-    const result = await applyLabels(
-      contextFor(db, c.companyId),
+    const result = await db.forCompany(c.companyId).steps.applyLabels(
       workflowId,
       stepIds.map((stepId) => ({
         stepId,
@@ -120,24 +117,24 @@ describeEachDialect('applyLabels', (dialect) => {
       ['AI label', 'AI instruction', 0.42, 'm2'],
     ]);
     // null does not clear an edited value either.
-    await applyLabels(contextFor(db, c.companyId), workflowId, [
-      { stepId: stepIds[0], fieldLabel: null, instruction: null },
-    ]);
+    await db
+      .forCompany(c.companyId)
+      .steps.applyLabels(workflowId, [{ stepId: stepIds[0], fieldLabel: null, instruction: null }]);
     const [first] = await stepsOf(workflowId);
     expect([first.field_label, first.instruction]).toEqual(['Admin label', null]);
   });
 
   it('leaves omitted fields alone and clears fields given as null', async () => {
     const c = await seedCompany(db);
-    const ctx = contextFor(db, c.companyId);
+    const t = db.forCompany(c.companyId);
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 1, status: 'active' });
-    await applyLabels(ctx, workflowId, [
+    await t.steps.applyLabels(workflowId, [
       { stepId: stepIds[0], fieldLabel: 'L', instruction: 'I', aiConfidence: 0.5, aiModel: 'm' },
     ]);
-    await applyLabels(ctx, workflowId, [{ stepId: stepIds[0], instruction: 'I2' }]);
+    await t.steps.applyLabels(workflowId, [{ stepId: stepIds[0], instruction: 'I2' }]);
     let [s] = await stepsOf(workflowId);
     expect([s.field_label, s.instruction, Number(s.ai_confidence), s.ai_model]).toEqual(['L', 'I2', 0.5, 'm']);
-    await applyLabels(ctx, workflowId, [{ stepId: stepIds[0], fieldLabel: null, aiConfidence: null }]);
+    await t.steps.applyLabels(workflowId, [{ stepId: stepIds[0], fieldLabel: null, aiConfidence: null }]);
     [s] = await stepsOf(workflowId);
     expect([s.field_label, s.instruction, s.ai_confidence, s.ai_model]).toEqual([null, 'I2', null, 'm']);
   });
@@ -146,9 +143,9 @@ describeEachDialect('applyLabels', (dialect) => {
     for (const status of ['draft', 'active', 'broken', 'archived']) {
       const c = await seedCompany(db);
       const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 1, status });
-      const result = await applyLabels(contextFor(db, c.companyId), workflowId, [
-        { stepId: stepIds[0], fieldLabel: 'L', instruction: 'I' },
-      ]);
+      const result = await db
+        .forCompany(c.companyId)
+        .steps.applyLabels(workflowId, [{ stepId: stepIds[0], fieldLabel: 'L', instruction: 'I' }]);
       expect(result).toEqual({ updated: 1, workflowStatus: status });
       expect((await workflowRow(db, workflowId)).status).toBe(status);
     }
@@ -157,8 +154,7 @@ describeEachDialect('applyLabels', (dialect) => {
   it('labels a long workflow (several statements) in one transaction', async () => {
     const c = await seedCompany(db);
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 450, status: 'processing' });
-    const result = await applyLabels(
-      contextFor(db, c.companyId),
+    const result = await db.forCompany(c.companyId).steps.applyLabels(
       workflowId,
       stepIds.map((stepId) => ({ stepId, fieldLabel: `L${stepId}`, instruction: `I${stepId}` })),
     );
@@ -172,9 +168,9 @@ describeEachDialect('applyLabels', (dialect) => {
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 20, status: 'processing' });
     const results = await Promise.all(
       stepIds.map((stepId, i) =>
-        applyLabels(contextFor(i % 2 ? db : second, c.companyId), workflowId, [
-          { stepId, fieldLabel: 'L', instruction: 'I' },
-        ]),
+        (i % 2 ? db : second)
+          .forCompany(c.companyId)
+          .steps.applyLabels(workflowId, [{ stepId, fieldLabel: 'L', instruction: 'I' }]),
       ),
     );
     expect(results.filter((r) => r.workflowStatus === 'draft')).toHaveLength(1);
@@ -184,7 +180,7 @@ describeEachDialect('applyLabels', (dialect) => {
   it('refuses bad input, foreign workflows and foreign steps, writing nothing', async () => {
     const c = await seedCompany(db);
     const other = await seedCompany(db);
-    const ctx = contextFor(db, c.companyId);
+    const t = db.forCompany(c.companyId);
     const { workflowId, stepIds } = await seedWorkflow(db, c.companyId, { steps: 2, status: 'processing' });
     const sibling = await seedWorkflow(db, c.companyId, { steps: 1 });
     const foreign = await seedWorkflow(db, other.companyId, { steps: 1, status: 'processing' });
@@ -246,7 +242,7 @@ describeEachDialect('applyLabels', (dialect) => {
     ];
     for (const [wf, labels, expected] of cases) {
       const before = await snapshot(db);
-      await expect(applyLabels(ctx, wf, labels as never)).rejects.toMatchObject(expected);
+      await expect(t.steps.applyLabels(wf, labels as never)).rejects.toMatchObject(expected);
       expect(await snapshot(db)).toBe(before);
     }
   });

@@ -1,26 +1,11 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { type Database, Step } from '../../src/index.js';
-import type { TenantContext } from '../../src/tenant/tenant-context.js';
 
 /** Rows of one test company. */
 export interface TestCompany {
   companyId: number;
   adminId: number;
   userId: number;
-}
-
-/**
- * A TenantContext built directly from a fork, the way the tenant scope builds one: lets these
- * tests drive the lifecycle repositories without depending on the scope's construction.
- */
-export function contextFor(db: Database, companyId: number): TenantContext {
-  const em = db.orm.em.fork() as SqlEntityManager;
-  return {
-    companyId,
-    dialect: db.dialect,
-    em,
-    transactional: (work) => em.transactional((inner) => work(inner as SqlEntityManager)),
-  };
 }
 
 let seq = 0;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, HealthLog } from '../../src/index.js';
 import { encodeCursor } from '../../src/tenant/cursor.js';
-import { HealthLogRepository } from '../../src/tenant/health-log-repository.js';
+import type { HealthLogRepository } from '../../src/tenant/health-log-repository.js';
 import { parseTimestamp } from '../../src/types/utc-datetime-type.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { contextFor, rows, seedCompany, seedWorkflow } from './fixtures.js';
+import { rows, seedCompany, seedWorkflow } from './fixtures.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -20,7 +20,7 @@ describeEachDialect('t.healthLogs listByWorkflow and summary', (dialect) => {
   async function setup(steps = 3) {
     const company = await seedCompany(db, { brokenAfterFailures: 1000 });
     const wf = await seedWorkflow(db, company.companyId, { steps });
-    const logs = new HealthLogRepository(contextFor(db, company.companyId));
+    const logs = db.forCompany(company.companyId).healthLogs;
     /** Records a run, then moves its log `ageMs` into the past. */
     const run = async (status: string, ageMs = 0, stepId: number | null = null) => {
       const { log } = await logs.record({ workflowId: wf.workflowId, userId: company.userId, status, stepId } as never);
@@ -84,7 +84,7 @@ describeEachDialect('t.healthLogs listByWorkflow and summary', (dialect) => {
       const s = await setup();
       await s.run('success');
       const other = await seedCompany(db);
-      const theirs = new HealthLogRepository(contextFor(db, other.companyId));
+      const theirs = db.forCompany(other.companyId).healthLogs;
       expect(await theirs.listByWorkflow(s.workflowId)).toEqual({ items: [], nextCursor: null });
       expect(await s.logs.listByWorkflow(999_999)).toEqual({ items: [], nextCursor: null });
       // A cursor made in one company's listing does not open another company's rows either.
@@ -178,7 +178,7 @@ describeEachDialect('t.healthLogs listByWorkflow and summary', (dialect) => {
         lastFailedRun: null,
       });
       const other = await seedCompany(db);
-      expect(await new HealthLogRepository(contextFor(db, other.companyId)).summary(s.workflowId)).toBeNull();
+      expect(await db.forCompany(other.companyId).healthLogs.summary(s.workflowId)).toBeNull();
       expect(await s.logs.summary(999_999)).toBeNull();
       await expect(s.logs.summary(-1)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'workflowId' });
     });

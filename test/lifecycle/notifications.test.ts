@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database, Notification } from '../../src/index.js';
 import { encodeCursor } from '../../src/tenant/cursor.js';
-import { NotificationRepository } from '../../src/tenant/notification-repository.js';
+import type { NotificationRepository } from '../../src/tenant/notification-repository.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { contextFor, rows, seedCompany, seedWorkflow, snapshot, type TestCompany } from './fixtures.js';
+import { rows, seedCompany, seedWorkflow, snapshot, type TestCompany } from './fixtures.js';
 
 describeEachDialect('t.notifications', (dialect) => {
   let db: Database;
@@ -23,8 +23,8 @@ describeEachDialect('t.notifications', (dialect) => {
   beforeEach(async () => {
     a = await seedCompany(db);
     b = await seedCompany(db);
-    notes = new NotificationRepository(contextFor(db, a.companyId));
-    theirs = new NotificationRepository(contextFor(db, b.companyId));
+    notes = db.forCompany(a.companyId).notifications;
+    theirs = db.forCompany(b.companyId).notifications;
     workflowId = (await seedWorkflow(db, a.companyId)).workflowId;
     foreignWorkflowId = (await seedWorkflow(db, b.companyId)).workflowId;
   });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/index.js';
-import { HealthLogRepository } from '../../src/tenant/health-log-repository.js';
+import type { HealthLogRepository } from '../../src/tenant/health-log-repository.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { contextFor, notificationsOf, rows, seedCompany, seedWorkflow, workflowRow } from './fixtures.js';
+import { notificationsOf, rows, seedCompany, seedWorkflow, workflowRow } from './fixtures.js';
 
 const CALLERS = 20;
 const POOL_MAX = 8;
@@ -27,9 +27,7 @@ describeEachDialect('t.healthLogs.record under concurrency', (dialect) => {
   /** Each caller gets its own scope (its own fork), alternating between the two Database instances. */
   async function concurrently(companyId: number, inputs: Record<string, unknown>[]) {
     const results = await Promise.allSettled(
-      inputs.map((input, i) =>
-        new HealthLogRepository(contextFor(i % 2 ? second : db, companyId)).record(input as never),
-      ),
+      inputs.map((input, i) => (i % 2 ? second : db).forCompany(companyId).healthLogs.record(input as never)),
     );
     const failures = results
       .filter((r) => r.status === 'rejected')
@@ -97,7 +95,7 @@ describeEachDialect('t.healthLogs.record under concurrency', (dialect) => {
     await Promise.all(
       inputs.map((i) => {
         const [company, wf] = i % 2 ? [a, wa] : [b, wb];
-        return new HealthLogRepository(contextFor(i % 3 ? db : second, company.companyId)).record({
+        return (i % 3 ? db : second).forCompany(company.companyId).healthLogs.record({
           workflowId: wf.workflowId,
           userId: company.userId,
           status: 'failed',

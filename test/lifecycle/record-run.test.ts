@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/index.js';
-import { HealthLogRepository } from '../../src/tenant/health-log-repository.js';
 import { parseTimestamp } from '../../src/types/utc-datetime-type.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
 import {
-  contextFor,
   notificationsOf,
   rows,
   seedCompany,
@@ -26,7 +24,7 @@ describeEachDialect('t.healthLogs.record', (dialect) => {
   async function setup(options: { steps?: number; status?: string; settings?: Record<string, unknown> } = {}) {
     const company = await seedCompany(db, options.settings ?? {});
     const wf = await seedWorkflow(db, company.companyId, { steps: options.steps ?? 2, status: options.status });
-    const logs = new HealthLogRepository(contextFor(db, company.companyId));
+    const logs = db.forCompany(company.companyId).healthLogs;
     const run = (status: string, extra: Record<string, unknown> = {}) =>
       logs.record({ workflowId: wf.workflowId, userId: company.userId, status, ...extra } as never);
     return { company, ...wf, logs, run };
@@ -352,7 +350,7 @@ describeEachDialect('t.healthLogs.record', (dialect) => {
         await expectNothingWritten(() => a.logs.record({ ...ok, ...patch }), { code: 'CROSS_TENANT_REFERENCE', field });
       }
       // The other company's scope cannot record against this company's workflow either.
-      const theirs = new HealthLogRepository(contextFor(db, other.companyId));
+      const theirs = db.forCompany(other.companyId).healthLogs;
       await expectNothingWritten(() => theirs.record({ ...ok, userId: other.userId }), {
         code: 'CROSS_TENANT_REFERENCE',
         field: 'workflowId',
