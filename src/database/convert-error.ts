@@ -31,12 +31,22 @@ export function convertError(error: unknown, context = 'The database operation')
     return new InvalidInputError('check', `${context} broke a database check (an enum or range)`);
   }
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
-    return new DatabaseError(`${context} could not get a lock in time; retry it`);
+    return new DatabaseError(`${context} could not get a lock in time; retry it`, { cause: error });
   }
   if (error instanceof ConnectionException) {
-    return new DatabaseError(`${context} failed: the database connection was lost`);
+    return new DatabaseError(`${context} failed: the database connection was lost`, { cause: error });
   }
-  const message = error instanceof Error ? error.message : String(error);
   const kind = error instanceof DriverException ? 'was refused by the database' : 'failed';
-  return new DatabaseError(`${context} ${kind}: ${redactSecrets(message).split('\n')[0].slice(0, 300)}`);
+  return new DatabaseError(`${context} ${kind}: ${driverReason(error)}`, { cause: error });
+}
+
+/**
+ * The database's own reason, without the statement: MikroORM prefixes driver messages with the
+ * SQL and its inlined parameters, which may hold user data or a password hash.
+ */
+function driverReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0];
+  const reason = error instanceof DriverException ? firstLine.slice(firstLine.lastIndexOf(' - ') + 3) : firstLine;
+  return redactSecrets(reason).slice(0, 300);
 }

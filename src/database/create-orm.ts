@@ -1,6 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import type { Dialect } from './options.js';
+import { useImmediateTransactions } from './sqlite-immediate-transactions.js';
 
 /**
  * Starts MikroORM from exactly these options. `MikroORM.init` would merge `MIKRO_ORM_*`
@@ -16,5 +17,6 @@ export async function createOrm(options: Options, dialect: Dialect): Promise<Mik
   applyDialectDefaults(orm.getMetadata(), dialect);
   orm.em.getDriver().getPlatform().init(orm);
   await orm.connect();
+  if (dialect === 'sqlite') useImmediateTransactions(orm);
   return orm;
 }
