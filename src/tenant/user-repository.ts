@@ -8,8 +8,9 @@ import type { TenantContext } from './tenant-context.js';
 export type PublicUser = Omit<User, 'passwordHash'>;
 
 /**
- * The users of one company. `passwordHash` is never read: it is a lazy property that these
- * queries do not select, and it is hidden from serialization.
+ * The users of one company. `passwordHash` is never read (these queries do not select it) and
+ * cannot be loaded later through a returned user: the lazy reference MikroORM puts on the
+ * entity would fetch it on `.load()`, so it is replaced by a read-only `undefined`.
  *
  * @example
  * const people = await db.forCompany(companyId).users.list();
@@ -29,13 +30,14 @@ export class UserRepository {
    */
   async get(id: number): Promise<PublicUser | null> {
     const uid = requireId('id', id);
-    return guard('Reading a user', () =>
-      readFork(this.#ctx).findOne(
+    return guard('Reading a user', async () => {
+      const user = await readFork(this.#ctx).findOne(
         User,
         { id: uid, company: this.#ctx.companyId },
         ownQuery({ exclude: ['passwordHash'] as const }),
-      ),
-    );
+      );
+      return user && withoutPasswordHash(user);
+    });
   }
 
   /**
@@ -45,12 +47,23 @@ export class UserRepository {
    * const users = await t.users.list();
    */
   async list(): Promise<PublicUser[]> {
-    return guard('Listing users', () =>
-      readFork(this.#ctx).find(
+    return guard('Listing users', async () => {
+      const users = await readFork(this.#ctx).find(
         User,
         { company: this.#ctx.companyId },
         ownQuery({ orderBy: { id: 'asc' } as const, exclude: ['passwordHash'] as const }),
-      ),
-    );
+      );
+      return users.map(withoutPasswordHash);
+    });
   }
+}
+
+function withoutPasswordHash(user: PublicUser): PublicUser {
+  Object.defineProperty(user, 'passwordHash', {
+    value: undefined,
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
+  return user;
 }

@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
+import { attachExtra } from './attach-extra.js';
 import { encodeCursor } from './cursor.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
@@ -22,18 +23,11 @@ import {
 } from './workflow-list-query.js';
 import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
 
-/** A workflow and its steps, ordered by `stepNumber`. */
-export interface WorkflowWithSteps {
-  workflow: Workflow;
-  steps: Step[];
-}
+/** A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON). */
+export type WorkflowWithSteps = Workflow & { readonly steps: Step[] };
 
-/** One item of `workflows.list`. */
-export interface WorkflowSummary {
-  workflow: Workflow;
-  /** How many steps the workflow has. */
-  stepCount: number;
-}
+/** One item of `workflows.list`: a workflow with `stepCount`, how many steps it has (also in its JSON). */
+export type WorkflowSummary = Workflow & { readonly stepCount: number };
 
 /** A page of `workflows.list`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
 export interface WorkflowPage {
@@ -154,7 +148,7 @@ export class WorkflowRepository {
    *
    * @example
    * const found = await t.workflows.getWithSteps(12);
-   * found?.steps.map((s) => s.stepNumber);
+   * found?.steps.map((s) => `${s.stepNumber}. ${s.actionType}`);
    */
   async getWithSteps(id: number): Promise<WorkflowWithSteps | null> {
     const wid = requireId('id', id);
@@ -168,7 +162,7 @@ export class WorkflowRepository {
         { workflow: wid, company: c },
         ownQuery({ orderBy: { stepNumber: 'asc' } as const }),
       );
-      return { workflow, steps };
+      return attachExtra(workflow, 'steps', steps);
     });
   }
 
@@ -204,7 +198,7 @@ export class WorkflowRepository {
       }
       const last = page[page.length - 1];
       return {
-        items: workflows.map((workflow) => ({ workflow, stepCount: counts.get(workflow.id) ?? 0 })),
+        items: workflows.map((workflow) => attachExtra(workflow, 'stepCount', counts.get(workflow.id) ?? 0)),
         nextCursor: rows.length > parsed.limit ? encodeCursor([String(last[CURSOR_COLUMN]), Number(last.id)]) : null,
       };
     });

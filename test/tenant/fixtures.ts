@@ -99,3 +99,30 @@ export async function codeOf(work: () => Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the call to throw');
 }
+
+/** Each foreign key a row of one company could use to point at another company's row. */
+const CROSS_REFERENCES = [
+  ['workflows', 'created_by', 'users'],
+  ['steps', 'workflow_id', 'workflows'],
+  ['steps', 'screenshot_id', 'screenshots'],
+  ['steps', 'edited_by', 'users'],
+  ['screenshots', 'workflow_id', 'workflows'],
+  ['health_logs', 'workflow_id', 'workflows'],
+  ['health_logs', 'step_id', 'steps'],
+  ['health_logs', 'user_id', 'users'],
+  ['notifications', 'workflow_id', 'workflows'],
+  ['notifications', 'read_by', 'users'],
+] as const;
+
+/** Rows anywhere in the database that point at a row of another company, as "table.column id". */
+export async function crossCompanyReferences(db: Database): Promise<string[]> {
+  const out: string[] = [];
+  for (const [table, column, target] of CROSS_REFERENCES) {
+    const rows = await sql<{ id: number }>(
+      db,
+      `select r."id" from "${table}" as r join "${target}" as t on t."id" = r."${column}" where t."company_id" <> r."company_id"`,
+    );
+    for (const row of rows) out.push(`${table}.${column} ${row.id}`);
+  }
+  return out;
+}

@@ -75,11 +75,14 @@ describeEachDialect('t.workflows', (dialect) => {
         steps: [stepInput({ stepNumber: 10 }), stepInput({ stepNumber: 2 }), stepInput({ stepNumber: 5 })],
       });
       const found = await t.workflows.getWithSteps(wf.id);
-      expect(found?.workflow.id).toBe(wf.id);
+      expect(found?.id).toBe(wf.id);
       expect(found?.steps.map((s) => s.stepNumber)).toEqual([2, 5, 10]);
       expect(found?.steps.every((s) => s.workflow.id === wf.id && s.company.id === acme.companyId)).toBe(true);
       expect(found?.steps[0].selectors).toEqual(stepInput().selectors);
       expect(found?.steps[0].labelEdited).toBe(false);
+      const json = JSON.parse(JSON.stringify(found));
+      expect(json).toMatchObject({ id: wf.id, name: 'Numbered', company: acme.companyId });
+      expect(json.steps.map((s: { stepNumber: number }) => s.stepNumber)).toEqual([2, 5, 10]);
     });
 
     it('writes a large recording with few statements', async () => {
