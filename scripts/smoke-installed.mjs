@@ -98,7 +98,8 @@ function check(name, fn) {
   try {
     const out = fn();
     passed++;
-    console.log(`ok   ${name}${out ? `: ${out}` : ''}`);
+    console.log(`ok   ${name}`);
+    if (out) console.log(out.replace(/^(?:ok {3})?/gm, '       '));
   } catch (error) {
     failed++;
     console.log(`FAIL ${name}\n${error?.message ?? error}`);
