@@ -22,19 +22,27 @@ export class UtcDateTimeType extends DateTimeType {
     return date;
   }
 
+  /**
+   * Compares by instant. MikroORM's snapshot of a loaded row may hold the hydrated Date while
+   * the current value converts to ISO text on SQLite; comparing those as-is would mark every
+   * loaded entity dirty and rewrite its timestamps on flush.
+   */
+  override compareValues(a: unknown, b: unknown): boolean {
+    return instantOf(a) === instantOf(b);
+  }
+
   override convertToJSValue(value: unknown, _platform: Platform): any {
     if (value == null || value instanceof Date) return value;
     if (typeof value === 'number') return new Date(value);
     return parseTimestamp(String(value));
   }
+}
 
-  override compareAsType(): string {
-    return 'string';
-  }
-
-  override ensureComparable(): boolean {
-    return false;
-  }
+function instantOf(value: unknown): number | null | undefined {
+  if (value === null || value === undefined) return value;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return value;
+  return parseTimestamp(String(value)).getTime();
 }
 
 /**
