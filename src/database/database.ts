@@ -1,5 +1,5 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import type { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
@@ -11,20 +11,20 @@ import type { Dialect } from './options.js';
  */
 export class Database {
   /** The underlying MikroORM instance: an escape hatch that bypasses every tenant check. */
-  readonly orm: MikroORM;
+  readonly orm: MikroORM<AbstractSqlDriver, SqlEntityManager>;
   /** `'sqlite'` or `'postgresql'`. */
   readonly dialect: Dialect;
   /** The migration runner (`up`, `down`, `current`, `history`, `pending`, `check`, `adopt`). */
   readonly migrator: MigrationRunner;
 
   constructor(orm: MikroORM, dialect: Dialect) {
-    this.orm = orm;
+    this.orm = orm as MikroORM<AbstractSqlDriver, SqlEntityManager>;
     this.dialect = dialect;
     this.migrator = new MigrationRunner(orm);
   }
 
   /** A fresh EntityManager of this database, for the services or your own queries. */
-  fork(): EntityManager {
+  fork(): SqlEntityManager {
     return this.orm.em.fork();
   }
 
