@@ -56,6 +56,7 @@ export {
 } from './migrations/migration-runner.js';
 export type { SchemaCheck } from './migrations/schema-check.js';
 export { UtcDateTimeType } from './types/utc-datetime-type.js';
+export { LIMITS } from './validation/limits.js';
 
 // --- tenant scope (src/tenant) ---
 
