@@ -1,0 +1,391 @@
+// The hot operations, each as the library's public call and the fastest hand-written
+// equivalent on the raw driver, doing the same work with the same guarantees: the same
+// transaction boundaries, the same company checks, the same SQL semantics, and the same
+// result (rows turned into objects with parsed JSON, Dates and booleans, as a caller needs them).
+import { randomBytes } from 'node:crypto';
+import { type Database, dedupeScreenshot, type StepInput } from '../src/index.js';
+import type { DatasetIds } from './dataset.js';
+import type { RawDriver, Row } from './raw-driver.js';
+
+export interface Operation {
+  name: string;
+  /** Calls per timed batch (cheap reads get more, so timer noise stays small). */
+  perRound: number;
+  library(i: number): Promise<unknown>;
+  raw(i: number): Promise<unknown>;
+}
+
+const WORKFLOW_JSON = ['tags'];
+const WORKFLOW_DATES = ['created_at', 'updated_at', 'last_successful_run', 'last_failed_run'];
+const STEP_JSON = ['selectors', 'element_meta', 'page_context', 'action_data', 'dom_context', 'healed_selectors'];
+const STEP_DATES = ['ai_generated_at', 'edited_at', 'healed_at', 'created_at'];
+const STEP_BOOLEANS = ['label_edited', 'instruction_edited'];
+
+/** What a hand-written data layer does with a row: JSON parsed, timestamps as Dates, booleans as booleans. */
+function mapRow(
+  dialect: RawDriver['dialect'],
+  row: Row,
+  json: string[],
+  dates: string[],
+  booleans: string[] = [],
+): Row {
+  for (const c of dates) {
+    const v = row[c];
+    if (v != null && !(v instanceof Date)) row[c] = new Date(v);
+  }
+  if (dialect === 'sqlite') {
+    for (const c of json) if (typeof row[c] === 'string') row[c] = JSON.parse(row[c]);
+    for (const c of booleans) if (row[c] != null) row[c] = row[c] === 1;
+  }
+  return row;
+}
+
+const ACTIONS = ['click', 'input_commit', 'select_change', 'submit', 'navigate'] as const;
+
+/** A recorded step whose JSON payloads add up to 300–800 bytes. */
+export function makeStep(n: number): StepInput {
+  const pad = 'x'.repeat((n * 37) % 400);
+  return {
+    timestamp: '2026-01-01T10:00:00.000Z',
+    actionType: ACTIONS[n % ACTIONS.length],
+    selectors: {
+      primary: `#field-${n}`,
+      css: `form.checkout > div:nth-child(${n}) > input`,
+      xpath: `/html/body/main/form/div[${n}]/input`,
+      data_testid: `field-${n}`,
+      stable_attrs: { name: `field${n}`, autocomplete: 'on' },
+    },
+    elementMeta: { tag_name: 'input', role: 'textbox', type: 'text', name: `field${n}`, aria_label: pad },
+    pageContext: {
+      url: 'https://app.example.test/checkout',
+      title: 'Checkout',
+      viewport: { width: 1280, height: 800 },
+      page_state_hash: 'a3f1c2d4e5b6a7980112233445566778',
+    },
+    actionData: { input_value: `value ${n}`, click_coordinates: { x: 100, y: 200 } },
+  };
+}
+
+function placeholders(rows: number, columns: number): string {
+  const one = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => one).join(', ');
+}
+
+const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
+
+/** Runs `work` in one transaction on the raw driver (BEGIN IMMEDIATE on SQLite, like the library). */
+async function rawTransaction<T>(raw: RawDriver, work: () => Promise<T>): Promise<T> {
+  await raw.exec(raw.dialect === 'sqlite' ? 'begin immediate' : 'begin');
+  try {
+    const result = await work();
+    await raw.exec('commit');
+    return result;
+  } catch (error) {
+    await raw.exec('rollback');
+    throw error;
+  }
+}
+
+function rawCreateWorkflow(raw: RawDriver, ids: DatasetIds, name: string, steps: StepInput[]): Promise<Row> {
+  const now = new Date().toISOString();
+  return rawTransaction(raw, async () => {
+    const owned = await raw.all('select "id" from "users" where "company_id" = ? and "id" in (?)', [
+      ids.companyId,
+      ids.userId,
+    ]);
+    if (owned.length !== 1) throw new Error('createdBy is not a user of this company');
+    const [workflow] = await raw.all(
+      'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
+        '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", "last_failed_run") ' +
+        'values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning *',
+      [ids.companyId, ids.userId, name, null, 'https://app.example.test', '["bench"]', 'processing', now, now],
+    );
+    const params: unknown[] = [];
+    steps.forEach((s, i) => {
+      params.push(
+        ids.companyId,
+        workflow.id,
+        null,
+        null,
+        i + 1,
+        s.timestamp ?? null,
+        s.actionType,
+        json(s.selectors),
+        json(s.elementMeta),
+        json(s.pageContext),
+        json(s.actionData),
+        json(s.domContext),
+        false,
+        false,
+        now,
+      );
+    });
+    await raw.all(
+      'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
+        '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
+        `"instruction_edited", "created_at") values ${placeholders(steps.length, 15)}`,
+      params,
+    );
+    return mapRow(raw.dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES);
+  });
+}
+
+/** The eight hot operations on one data set. */
+export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Operation[] {
+  const dialect = raw.dialect;
+  const c = ids.companyId;
+  const steps50 = Array.from({ length: 50 }, (_, i) => makeStep(i + 1));
+  const steps500 = Array.from({ length: 500 }, (_, i) => makeStep(i + 1));
+  const cursorText =
+    dialect === 'postgresql' ? `to_char(%s at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : '%s';
+  // Half the calls of each side send a hash stored before, half a new one (per side, so one
+  // side's inserts never turn the other's new hashes into duplicates).
+  const hashFor = (side: 'lib' | 'raw', i: number): string =>
+    i % 2 === 0
+      ? ids.screenshotHashes[(i / 2) % ids.screenshotHashes.length]
+      : `sha256:${randomBytes(31).toString('hex')}${side === 'lib' ? '01' : '02'}`;
+
+  return [
+    {
+      name: 'create-workflow-50-steps',
+      perRound: 4,
+      library: (i) =>
+        db.forCompany(c).workflows.create({
+          name: `Bench ${i}`,
+          startingUrl: 'https://app.example.test',
+          tags: ['bench'],
+          createdBy: ids.userId,
+          steps: steps50,
+        }),
+      raw: (i) => rawCreateWorkflow(raw, ids, `Bench raw ${i}`, steps50),
+    },
+    {
+      name: 'create-workflow-500-steps',
+      perRound: 1,
+      library: (i) =>
+        db.forCompany(c).workflows.create({
+          name: `Bench ${i}`,
+          startingUrl: 'https://app.example.test',
+          tags: ['bench'],
+          createdBy: ids.userId,
+          steps: steps500,
+        }),
+      raw: (i) => rawCreateWorkflow(raw, ids, `Bench raw ${i}`, steps500),
+    },
+    {
+      name: 'list-workflows-50',
+      perRound: 10,
+      library: () => db.forCompany(c).workflows.list({ limit: 50 }),
+      raw: async () => {
+        // One statement: the page plus each row's step count (both company-checked).
+        const rows = await raw.all(
+          `select "w".*, ${cursorText.replace('%s', '"w"."created_at"')} as "cursor_created_at", ` +
+            '(select count(*) from "steps" s where s."workflow_id" = "w"."id" and s."company_id" = "w"."company_id") as "step_count" ' +
+            'from "workflows" as "w" where "w"."company_id" = ? order by "w"."created_at" desc, "w"."id" desc limit ?',
+          [c, 51],
+        );
+        const page = rows.slice(0, 50);
+        for (const r of page) {
+          mapRow(dialect, r, WORKFLOW_JSON, WORKFLOW_DATES);
+          r.step_count = Number(r.step_count);
+        }
+        const last = page[page.length - 1];
+        const next =
+          rows.length > 50
+            ? Buffer.from(JSON.stringify([String(last.cursor_created_at), Number(last.id)])).toString('base64url')
+            : null;
+        return { items: page, nextCursor: next };
+      },
+    },
+    {
+      name: 'get-workflow-with-50-steps',
+      perRound: 10,
+      library: () => db.forCompany(c).workflows.getWithSteps(ids.bigWorkflowId),
+      raw: async () => {
+        const [workflow] = await raw.all('select * from "workflows" where "id" = ? and "company_id" = ?', [
+          ids.bigWorkflowId,
+          c,
+        ]);
+        if (!workflow) return null;
+        const steps = await raw.all(
+          'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc',
+          [ids.bigWorkflowId, c],
+        );
+        for (const s of steps) mapRow(dialect, s, STEP_JSON, STEP_DATES, STEP_BOOLEANS);
+        return { ...mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES), steps };
+      },
+    },
+    {
+      name: 'dedupe-screenshot',
+      perRound: 10,
+      library: (i) =>
+        dedupeScreenshot(db, {
+          companyId: c,
+          workflowId: ids.bigWorkflowId,
+          hash: hashFor('lib', i),
+          fileSize: 1000,
+          width: 1280,
+          height: 800,
+          format: 'png',
+        }),
+      raw: async (i) => {
+        const hash = hashFor('raw', i);
+        const wf = await raw.all('select 1 from "workflows" where "id" = ? and "company_id" = ?', [
+          ids.bigWorkflowId,
+          c,
+        ]);
+        if (wf.length === 0) throw new Error('workflow of another company');
+        const [existing] = await raw.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [
+          c,
+          hash,
+        ]);
+        if (existing) return { screenshot: mapRow(dialect, existing, [], ['created_at']), deduplicated: true };
+        return rawTransaction(raw, async () => {
+          const inserted = await raw.all(
+            'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
+              '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"',
+            [c, ids.bigWorkflowId, hash, 'pending', 'pending', 1000, 1280, 800, 'png'],
+          );
+          if (inserted.length === 1) {
+            const key = `companies/${c}/workflows/${ids.bigWorkflowId}/screenshots/${inserted[0].id}.png`;
+            const [row] = await raw.all(
+              'update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? returning *',
+              [key, key, inserted[0].id],
+            );
+            return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: false };
+          }
+          const [row] = await raw.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [c, hash]);
+          return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: true };
+        });
+      },
+    },
+    {
+      name: 'record-run',
+      perRound: 10,
+      library: () =>
+        db.forCompany(c).healthLogs.record({
+          workflowId: ids.runWorkflowId,
+          userId: ids.userId,
+          status: 'success',
+          executionTimeMs: 4200,
+        }),
+      raw: () => {
+        const now = new Date().toISOString();
+        const pgsql = dialect === 'postgresql';
+        const w = pgsql ? 'w' : '"workflows"';
+        const columns =
+          `${w}."name", ${w}."status", ${w}."consecutive_failures", ` +
+          `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
+          `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok`;
+        return rawTransaction(raw, async () => {
+          const [locked] = pgsql
+            ? await raw.all(
+                `select ${columns} from "workflows" w where w."id" = ? and w."company_id" = ? for no key update`,
+                [ids.userId, ids.runWorkflowId, c],
+              )
+            : await raw.all(
+                `update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning ${columns}`,
+                [ids.runWorkflowId, c, ids.userId],
+              );
+          if (!locked?.user_ok) throw new Error('cross-tenant reference');
+          const [log] = await raw.all(
+            'insert into "health_logs" ("company_id", "workflow_id", "step_id", "user_id", "status", "execution_time_ms", "created_at") ' +
+              'values (?, ?, null, ?, ?, ?, ?) returning *',
+            [c, ids.runWorkflowId, ids.userId, 'success', 4200, now],
+          );
+          const [workflow] = await raw.all(
+            'update "workflows" set "total_uses" = "total_uses" + 1, ' +
+              '"success_rate" = (round("success_rate" * "total_uses") + 1) / ("total_uses" + 1), ' +
+              '"consecutive_failures" = 0, "last_successful_run" = ?, "status" = ?, "updated_at" = ? ' +
+              'where "id" = ? and "company_id" = ? returning *',
+            [now, 'active', now, ids.runWorkflowId, c],
+          );
+          return {
+            log: mapRow(dialect, log, [], ['created_at']),
+            workflow: mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES),
+            notification: null,
+          };
+        });
+      },
+    },
+    {
+      name: 'notifications-unread-50',
+      perRound: 10,
+      library: () => db.forCompany(c).notifications.list({ unreadOnly: true, limit: 50 }),
+      raw: async () => {
+        const rows = await raw.all(
+          `select n.*, ${cursorText.replace('%s', 'n."created_at"')} as cursor_at from "notifications" n ` +
+            `where n."company_id" = ? and n."read" = ${dialect === 'postgresql' ? 'false' : '0'} ` +
+            'order by n."created_at" desc, n."id" desc limit ?',
+          [c, 51],
+        );
+        const page = rows.slice(0, 50);
+        for (const r of page) mapRow(dialect, r, [], ['created_at', 'read_at'], ['read']);
+        return { items: page, nextCursor: rows.length > 50 ? 'x' : null };
+      },
+    },
+    {
+      name: 'health-summary',
+      perRound: 5,
+      library: () => db.forCompany(c).healthLogs.summary(ids.bigWorkflowId),
+      raw: async () => rawHealthSummary(raw, c, ids.bigWorkflowId),
+    },
+  ];
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): Promise<unknown> {
+  const dialect = raw.dialect;
+  const now = Date.now();
+  const since30 = new Date(now - 30 * DAY_MS).toISOString();
+  const since7 = new Date(now - 7 * DAY_MS).toISOString();
+  const text = (col: string) =>
+    dialect === 'postgresql' ? `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : col;
+  const [first] = await raw.all(
+    'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
+      'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
+      'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
+      'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
+      'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
+      'where w."id" = ? and w."company_id" = ?',
+    [since7, since7, workflowId, c, since30, workflowId, c],
+  );
+  if (!first) return null;
+  const recent = await raw.all(
+    `select h.*, ${text('h."created_at"')} as cursor_at from "health_logs" h ` +
+      'where h."workflow_id" = ? and h."company_id" = ? order by h."created_at" desc, h."id" desc limit ?',
+    [workflowId, c, 11],
+  );
+  const failing = await raw.all(
+    `select f."step_id", s."step_number", s."field_label", f.failures, ${text('f.last_at')} as last_failure_at ` +
+      'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from "health_logs" h ' +
+      'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? and h."status" = \'failed\' ' +
+      'and h."step_id" is not null group by h."step_id") f ' +
+      'join "steps" s on s."id" = f."step_id" ' +
+      'order by f.failures desc, f.last_at desc, s."step_number" asc',
+    [workflowId, c, since30],
+  );
+  const runs30 = Number(first.runs30);
+  const runs7 = Number(first.runs7);
+  mapRow(dialect, first, WORKFLOW_JSON, WORKFLOW_DATES);
+  return {
+    workflowId: first.id,
+    status: first.status,
+    totalRuns: first.total_uses,
+    last7Days: { runs: runs7, successes: Number(first.ok7), successRate: runs7 ? Number(first.ok7) / runs7 : null },
+    last30Days: {
+      runs: runs30,
+      successes: Number(first.ok30),
+      successRate: runs30 ? Number(first.ok30) / runs30 : null,
+    },
+    recentLogs: recent.slice(0, 10).map((r) => mapRow(dialect, r, [], ['created_at'])),
+    failingSteps: failing.map((r) => ({
+      stepId: Number(r.step_id),
+      stepNumber: Number(r.step_number),
+      fieldLabel: r.field_label ?? null,
+      failures: Number(r.failures),
+      lastFailureAt: new Date(r.last_failure_at),
+    })),
+  };
+}

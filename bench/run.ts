@@ -1,0 +1,205 @@
+// `npm run bench`: the library's public calls against hand-written raw-driver equivalents,
+// interleaved in one process after a warm-up, on a realistic data set; prints a table and
+// writes bench/results.json. Flags: --quick (tiny data set, few rounds), --dialect
+// sqlite|postgresql (default both), --scale (the 10,000 vs 1,000,000 workflow comparison),
+// --no-startup (skip the start-up comparison).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { type Database, type Dialect, openDatabase } from '../src/index.js';
+import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import { operations } from './ops.js';
+import { openRawPostgres, openRawSqlite, type RawDriver } from './raw-driver.js';
+import { runScale } from './scale.js';
+import { measureStartup } from './startup.js';
+
+export const PG_ADMIN_URL = process.env.OVERLAY_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export interface BenchResult {
+  dialect: Dialect;
+  op: string;
+  libraryUs: number;
+  rawUs: number;
+  ratio: number;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const scale = args.includes('--scale');
+const dialectArg = args.includes('--dialect') ? args[args.indexOf('--dialect') + 1] : undefined;
+if (dialectArg !== undefined && dialectArg !== 'sqlite' && dialectArg !== 'postgresql') {
+  console.error('--dialect must be sqlite or postgresql');
+  process.exit(2);
+}
+const dialects: Dialect[] = dialectArg ? [dialectArg as Dialect] : ['sqlite', 'postgresql'];
+
+const FULL: DatasetSpec = {
+  companies: 200,
+  workflowsPerCompany: 100,
+  stepsPerWorkflow: 5,
+  notificationsPerCompany: 200,
+  healthLogs: 20_000,
+  screenshots: 200,
+};
+const QUICK: DatasetSpec = {
+  companies: 4,
+  workflowsPerCompany: 60,
+  stepsPerWorkflow: 2,
+  notificationsPerCompany: 120,
+  healthLogs: 500,
+  screenshots: 40,
+};
+const ROUNDS = quick ? 3 : 15;
+
+/** A fresh, empty database of `dialect`, migrated by the library; `drop` removes it. */
+export async function freshDatabase(
+  dialect: Dialect,
+): Promise<{ url: string; rawTarget: string; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'overlay-bench-'));
+    const file = join(dir, 'bench.db');
+    return {
+      url: `sqlite:///${file}`,
+      rawTarget: file,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `overlay_bench_${randomBytes(4).toString('hex')}`;
+  await admin(`create database ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    rawTarget: url.toString(),
+    drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export function openRaw(dialect: Dialect, target: string): Promise<RawDriver> {
+  return dialect === 'sqlite' ? openRawSqlite(target) : openRawPostgres(target);
+}
+
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Times `n` sequential calls of `call`, returns µs per call. */
+async function timeBatch(call: (i: number) => Promise<unknown>, n: number, start: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < n; k++) await call(start + k);
+  return Number(process.hrtime.bigint() - t0) / 1000 / n;
+}
+
+async function benchDialect(dialect: Dialect): Promise<BenchResult[]> {
+  const spec = quick ? QUICK : FULL;
+  const target = await freshDatabase(dialect);
+  let db: Database | undefined;
+  let raw: RawDriver | undefined;
+  try {
+    db = await openDatabase({ url: target.url, migrate: true });
+    raw = await openRaw(dialect, target.rawTarget);
+    console.log(`\n[${dialect}] seeding ${spec.companies} companies × ${spec.workflowsPerCompany} workflows`);
+    await seed(raw, spec, (line) => console.log(line));
+    const ops = operations(db, raw, datasetIds(spec));
+    const results: BenchResult[] = [];
+    let counter = 0;
+    // A fresh index per call, so writes never repeat a name or hash.
+    const take = (n: number): number => {
+      counter += n;
+      return counter;
+    };
+    for (const op of ops) {
+      // Warm-up: both sides, enough calls for the JIT and the statement caches.
+      const warm = Math.max(3, op.perRound * 2);
+      await timeBatch(op.library, warm, take(warm));
+      await timeBatch(op.raw, warm, take(warm));
+      const lib: number[] = [];
+      const rawTimes: number[] = [];
+      const ratios: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which side goes first, so neither always runs on a warmer cache.
+        let l: number;
+        let r: number;
+        if (round % 2 === 0) {
+          l = await timeBatch(op.library, op.perRound, take(op.perRound));
+          r = await timeBatch(op.raw, op.perRound, take(op.perRound));
+        } else {
+          r = await timeBatch(op.raw, op.perRound, take(op.perRound));
+          l = await timeBatch(op.library, op.perRound, take(op.perRound));
+        }
+        lib.push(l);
+        rawTimes.push(r);
+        ratios.push(l / r);
+      }
+      const result = {
+        dialect,
+        op: op.name,
+        libraryUs: Math.round(median(lib)),
+        rawUs: Math.round(median(rawTimes)),
+        ratio: Number(median(ratios).toFixed(2)),
+      };
+      results.push(result);
+      console.log(
+        `  ${op.name.padEnd(28)} library ${String(result.libraryUs).padStart(7)} µs   raw ${String(result.rawUs).padStart(7)} µs   ratio ${result.ratio.toFixed(2)}`,
+      );
+    }
+    return results;
+  } finally {
+    await raw?.close();
+    await db?.close();
+    await target.drop();
+  }
+}
+
+/** The targets of the task: PostgreSQL ≤ 1.5 (getWithSteps ≤ 2.0); SQLite reads ≤ 1.5, writes ≤ 2.0. */
+export function targetOf(dialect: Dialect, op: string): number {
+  const writes = ['create-workflow-50-steps', 'create-workflow-500-steps', 'dedupe-screenshot', 'record-run'];
+  if (dialect === 'postgresql') return op === 'get-workflow-with-50-steps' ? 2.0 : 1.5;
+  return writes.includes(op) ? 2.0 : 1.5;
+}
+
+function printTable(results: BenchResult[]): void {
+  console.log('\n| dialect | operation | library µs | raw µs | ratio | target |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    const target = targetOf(r.dialect, r.op);
+    console.log(
+      `| ${r.dialect} | ${r.op} | ${r.libraryUs} | ${r.rawUs} | ${r.ratio.toFixed(2)} | ≤ ${target.toFixed(1)} ${r.ratio <= target ? '✓' : '✗'} |`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  if (scale) {
+    for (const dialect of dialects) await runScale(dialect, { quick });
+    return;
+  }
+  const results: BenchResult[] = [];
+  for (const dialect of dialects) results.push(...(await benchDialect(dialect)));
+  printTable(results);
+  const file = new URL('./results.json', import.meta.url);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${file.pathname}`);
+  if (!args.includes('--no-startup')) {
+    for (const dialect of dialects) await measureStartup(dialect, { runs: quick ? 3 : 9 });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
