@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
+import { executeNative } from './execute-native.js';
 
 // Small helpers for the hand-written SQL of the lifecycle code. The SQL is hand-written because
 // the hot paths need atomic arithmetic (`total_uses = total_uses + 1`), RETURNING and row locks,
@@ -16,7 +17,7 @@ export async function queryRows<T = Record<string, unknown>>(
   sql: string,
   params: SqlParam[] = [],
 ): Promise<T[]> {
-  return em.execute<T[]>(sql, params, 'all');
+  return executeNative<T>(em, sql, params);
 }
 
 /** A timestamp as stored text: ISO-8601 UTC with milliseconds (both dialects accept it as a literal). */

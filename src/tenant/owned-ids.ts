@@ -1,4 +1,5 @@
 import { CrossTenantReferenceError } from '../errors.js';
+import { queryRows } from '../lifecycle/sql.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Tables whose rows a write may reference by id. */
@@ -19,10 +20,10 @@ export async function findOwnedIds(ctx: TenantContext, table: OwnedTable, ids: I
   const found = new Set<number>();
   for (let i = 0; i < unique.length; i += CHUNK) {
     const chunk = unique.slice(i, i + CHUNK);
-    const rows = await ctx.em.execute<{ id: number | string }[]>(
+    const rows = await queryRows<{ id: number | string }>(
+      ctx.em,
       `select "id" from "${table}" where "company_id" = ? and "id" in (${chunk.map(() => '?').join(', ')})`,
       [ctx.companyId, ...chunk],
-      'all',
     );
     for (const row of rows) found.add(Number(row.id));
   }

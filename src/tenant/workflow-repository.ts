@@ -1,8 +1,8 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
-import { Company } from '../entities/company.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { NotFoundError } from '../errors.js';
+import { queryRows, resultFork, type SqlParam, sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
@@ -22,6 +22,34 @@ import {
   type WorkflowListOptions,
 } from './workflow-list-query.js';
 import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
+
+const INSERT_WORKFLOW_SQL =
+  'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
+  '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", ' +
+  '"last_failed_run") values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning *';
+const STEP_COLUMNS =
+  'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
+  '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
+  '"instruction_edited", "created_at") values ';
+const STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
+// 12 parameters a row: 1000 rows stay far below SQLite's 32766 and PostgreSQL's 65535 per statement.
+const STEP_BATCH = 1000;
+const insertStepsSqlCache = new Map<number, string>();
+
+/** The multi-row INSERT of `rows` steps (cached by row count). */
+function insertStepsSql(rows: number): string {
+  let sql = insertStepsSqlCache.get(rows);
+  if (sql === undefined) {
+    sql = STEP_COLUMNS + Array.from({ length: rows }, () => STEP_ROW).join(', ');
+    if (insertStepsSqlCache.size > 200) insertStepsSqlCache.clear();
+    insertStepsSqlCache.set(rows, sql);
+  }
+  return sql;
+}
+
+const SELECT_WORKFLOW_SQL = 'select * from "workflows" where "id" = ? and "company_id" = ?';
+const SELECT_STEPS_SQL =
+  'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc';
 
 /** A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON). */
 export type WorkflowWithSteps = Workflow & { readonly steps: Step[] };
@@ -69,63 +97,49 @@ export class WorkflowRepository {
       });
       await requireOwnedIds(ctx, 'screenshots', (id) => `steps[${firstUse.get(id)}].screenshotId`, firstUse.keys());
 
-      const now = new Date();
-      const company = em.getReference(Company, ctx.companyId);
-      const workflow = em.create(
-        Workflow,
-        {
-          company,
-          createdBy: parsed.createdBy,
-          name: parsed.name,
-          description: parsed.description,
-          startingUrl: parsed.startingUrl,
-          tags: parsed.tags,
-          status: parsed.steps.length > 0 ? 'processing' : 'draft',
-          successRate: 0,
-          totalUses: 0,
-          consecutiveFailures: 0,
-          createdAt: now,
-          updatedAt: now,
-          lastSuccessfulRun: null,
-          lastFailedRun: null,
-        },
-        { persist: false },
-      );
+      const now = sqlTimestamp(new Date());
+      let rows: Record<string, unknown>[];
       try {
-        await em.insert(workflow);
+        rows = await queryRows(em, INSERT_WORKFLOW_SQL, [
+          ctx.companyId,
+          parsed.createdBy,
+          parsed.name,
+          parsed.description,
+          parsed.startingUrl,
+          sqlJson(parsed.tags),
+          parsed.steps.length > 0 ? 'processing' : 'draft',
+          now,
+          now,
+        ]);
       } catch (error) {
         // The references were checked above, so the only foreign key left is the company's.
         if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', ctx.companyId);
         throw error;
       }
-      if (parsed.steps.length > 0) {
-        const steps = parsed.steps.map((s) =>
-          em.create(
-            Step,
-            {
-              company,
-              workflow,
-              screenshot: s.screenshotId,
-              editedBy: null,
-              stepNumber: s.stepNumber,
-              timestamp: s.timestamp,
-              actionType: s.actionType,
-              selectors: s.selectors,
-              elementMeta: s.elementMeta,
-              pageContext: s.pageContext,
-              actionData: s.actionData,
-              domContext: s.domContext,
-              labelEdited: false,
-              instructionEdited: false,
-              createdAt: now,
-            },
-            { persist: false },
-          ),
-        );
-        // Batched multi-row inserts (MikroORM's batchSize rows per statement).
-        await em.insertMany(steps);
+      const workflowId = Number(rows[0].id);
+      // Multi-row inserts with bound parameters, one statement per STEP_BATCH steps.
+      for (let from = 0; from < parsed.steps.length; from += STEP_BATCH) {
+        const batch = parsed.steps.slice(from, from + STEP_BATCH);
+        const params: SqlParam[] = [];
+        for (const s of batch) {
+          params.push(
+            ctx.companyId,
+            workflowId,
+            s.screenshotId,
+            s.stepNumber,
+            s.timestamp,
+            s.actionType,
+            sqlJson(s.selectors),
+            sqlJson(s.elementMeta),
+            sqlJson(s.pageContext),
+            sqlJson(s.actionData),
+            sqlJson(s.domContext),
+            now,
+          );
+        }
+        await queryRows(em, insertStepsSql(batch.length), params);
       }
-      return workflow;
+      return resultFork(em).map(Workflow, rows[0]);
     });
   }
 
@@ -138,9 +152,10 @@ export class WorkflowRepository {
    */
   async get(id: number): Promise<Workflow | null> {
     const wid = requireId('id', id);
-    return guard('Reading a workflow', () =>
-      readFork(this.#ctx).findOne(Workflow, { id: wid, company: this.#ctx.companyId }, ownQuery()),
-    );
+    return guard('Reading a workflow', async () => {
+      const rows = await queryRows(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
+      return rows.length === 0 ? null : readFork(this.#ctx).map(Workflow, rows[0]);
+    });
   }
 
   /**
@@ -154,15 +169,16 @@ export class WorkflowRepository {
     const wid = requireId('id', id);
     const c = this.#ctx.companyId;
     return guard('Reading a workflow', async () => {
+      const rows = await queryRows(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, c]);
+      if (rows.length === 0) return null;
+      const stepRows = await queryRows(this.#ctx.em, SELECT_STEPS_SQL, [wid, c]);
       const em = readFork(this.#ctx);
-      const workflow = await em.findOne(Workflow, { id: wid, company: c }, ownQuery());
-      if (!workflow) return null;
-      const steps = await em.find(
-        Step,
-        { workflow: wid, company: c },
-        ownQuery({ orderBy: { stepNumber: 'asc' } as const }),
+      const workflow = em.map(Workflow, rows[0]);
+      return attachExtra(
+        workflow,
+        'steps',
+        stepRows.map((row) => em.map(Step, row)),
       );
-      return attachExtra(workflow, 'steps', steps);
     });
   }
 
@@ -181,18 +197,18 @@ export class WorkflowRepository {
     return guard('Listing workflows', async () => {
       const em = readFork(ctx);
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
-      const rows = await em.execute<Record<string, unknown>[]>(sql, params, 'all');
+      const rows = await queryRows(ctx.em, sql, params as SqlParam[]);
       const page = rows.slice(0, parsed.limit);
       const workflows = page.map(({ [CURSOR_COLUMN]: _, ...row }) => em.map(Workflow, row));
       const counts = new Map<number, number>();
       if (workflows.length > 0) {
         const ids = workflows.map((w) => w.id);
-        const grouped = await em.execute<{ workflow_id: number | string; n: number | string }[]>(
+        const grouped = await queryRows<{ workflow_id: number | string; n: number | string }>(
+          ctx.em,
           `select "workflow_id", count(*) as "n" from "steps" where "company_id" = ? and "workflow_id" in (${ids
             .map(() => '?')
             .join(', ')}) group by "workflow_id"`,
           [ctx.companyId, ...ids],
-          'all',
         );
         for (const g of grouped) counts.set(Number(g.workflow_id), Number(g.n));
       }
