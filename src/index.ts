@@ -122,3 +122,11 @@ export type { ServiceTarget } from './services/to-entity-manager.js';
 export { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, validatePassword } from './services/validate-password.js';
 
 // --- cli and adopt (src/cli, src/migrations/adopt) ---
+
+// --- reliability and security (src/security, src/reliability) ---
+export { enableRowLevelSecurity } from './security/enable-row-level-security.js';
+export {
+  RLS_TENANT_TABLES,
+  type RowLevelSecurityOptions,
+  rowLevelSecuritySql,
+} from './security/row-level-security-sql.js';

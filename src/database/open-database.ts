@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { DatabaseError, OverlayDbError } from '../errors.js';
+import { DatabaseError, InvalidInputError, OverlayDbError } from '../errors.js';
+import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { buildOrmOptions } from './build-orm-options.js';
 import { createOrm } from './create-orm.js';
 import { Database } from './database.js';
@@ -18,10 +19,17 @@ import { redactSecrets } from './redact.js';
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const parsed = parseDatabaseUrl(url);
+  if (options.rowLevelSecurity !== undefined && typeof options.rowLevelSecurity !== 'boolean') {
+    throw new InvalidInputError('rowLevelSecurity', 'expected a boolean');
+  }
+  if (options.rowLevelSecurity && parsed.dialect !== 'postgresql') {
+    throw new InvalidInputError('rowLevelSecurity', 'row-level security is a PostgreSQL feature');
+  }
   const ormOptions = await buildOrmOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {
     orm = await createOrm(ormOptions, parsed.dialect);
+    if (options.rowLevelSecurity) markRowLevelSecurity(orm.config);
     await orm.em.getConnection().execute('select 1', [], 'all');
     const db = new Database(orm, parsed.dialect);
     if (options.migrate) await db.migrator.up();

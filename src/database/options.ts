@@ -19,6 +19,12 @@ export interface OpenDatabaseOptions {
   replicas?: string[];
   /** SQLite: how long a writer waits for the lock before failing, in ms (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
+  /**
+   * PostgreSQL row-level security (default `false`): every tenant-scope call runs in a transaction
+   * that first sets `app.company_id` for the policies created by `enableRowLevelSecurity`.
+   * Connect as the non-owner app role those policies bind. INVALID_INPUT on SQLite.
+   */
+  rowLevelSecurity?: boolean;
   /** Passed through to MikroORM as-is (entities are added to ours). Use with care. */
   mikroOrm?: Partial<Options>;
 }

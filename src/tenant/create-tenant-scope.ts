@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
 import { InvalidInputError } from '../errors.js';
+import { usesRowLevelSecurity } from '../security/row-level-security-flag.js';
+import { runCallsInTransactions } from '../security/run-calls-in-transactions.js';
 import { assertCompanyId } from './assert-company-id.js';
 import { HealthLogRepository } from './health-log-repository.js';
 import { NotificationRepository } from './notification-repository.js';
@@ -26,15 +28,18 @@ import { WorkflowRepository } from './workflow-repository.js';
 export function createTenantScope(em: EntityManager, companyId: number): TenantScope {
   const id = assertCompanyId(companyId);
   const sqlEm = requireSqlEntityManager(em);
-  const ctx = new ScopeContext(sqlEm, id, dialectOf(sqlEm));
+  const ctx = new ScopeContext(sqlEm, id, dialectOf(sqlEm), { rowLevelSecurity: usesRowLevelSecurity(sqlEm) });
+  // Under row-level security every call, reads included, runs in a transaction that sets the tenant.
+  const wrap = <T extends object>(repository: T): T =>
+    ctx.rowLevelSecurity ? runCallsInTransactions(ctx, repository) : repository;
   return Object.freeze({
     companyId: id,
-    workflows: new WorkflowRepository(ctx),
-    steps: new StepRepository(ctx),
-    screenshots: new ScreenshotRepository(ctx),
-    users: new UserRepository(ctx),
-    healthLogs: new HealthLogRepository(ctx),
-    notifications: new NotificationRepository(ctx),
+    workflows: wrap(new WorkflowRepository(ctx)),
+    steps: wrap(new StepRepository(ctx)),
+    screenshots: wrap(new ScreenshotRepository(ctx)),
+    users: wrap(new UserRepository(ctx)),
+    healthLogs: wrap(new HealthLogRepository(ctx)),
+    notifications: wrap(new NotificationRepository(ctx)),
   });
 }
 

@@ -3,6 +3,8 @@ import { FlushMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
 import type { Dialect } from '../database/options.js';
+import { retryTransient } from '../reliability/retry-transient.js';
+import { TENANT_SETTING } from '../security/row-level-security-flag.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Name of the MikroORM filter every scope installs on its own fork. */
@@ -23,12 +25,15 @@ export const TENANT_OWNED_ENTITIES = ['User', 'Workflow', 'Screenshot', 'Step', 
 export class ScopeContext implements TenantContext {
   readonly companyId: number;
   readonly dialect: Dialect;
+  /** PostgreSQL row-level security: every transaction first sets the tenant setting the policies read. */
+  readonly rowLevelSecurity: boolean;
   readonly #root: SqlEntityManager;
   readonly #active = new AsyncLocalStorage<SqlEntityManager>();
 
-  constructor(em: SqlEntityManager, companyId: number, dialect: Dialect) {
+  constructor(em: SqlEntityManager, companyId: number, dialect: Dialect, options: { rowLevelSecurity?: boolean } = {}) {
     this.companyId = companyId;
     this.dialect = dialect;
+    this.rowLevelSecurity = dialect === 'postgresql' && options.rowLevelSecurity === true;
     this.#root = em.fork({
       clear: true,
       useContext: false,
@@ -53,17 +58,29 @@ export class ScopeContext implements TenantContext {
     return this.#active.getStore() ?? this.#root;
   }
 
-  /** Runs `work` in one transaction; a nested call joins the outer one. Errors come out as OverlayDbError. */
+  /**
+   * Runs `work` in one transaction; a nested call joins the outer one. A transaction the
+   * database aborts for a deadlock, a serialization failure or a lock timeout runs again, up to
+   * three times in all, unless it joined a transaction of the host (which is aborted as a whole).
+   * Errors come out as OverlayDbError.
+   */
   async transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
     const current = this.#active.getStore();
     if (current) return work(current);
-    try {
+    const once = () =>
       // A throwaway parent: what the transaction loads or creates is merged into it, not into
-      // the scope's fork, so the scope never accumulates state between calls.
-      const parent = this.#root.fork({ clear: true, keepTransactionContext: true });
-      return await parent.transactional((tx) =>
-        this.#active.run(tx as SqlEntityManager, () => work(tx as SqlEntityManager)),
-      );
+      // the scope's fork, so the scope never accumulates state between calls (nor between attempts).
+      this.#root.fork({ clear: true, keepTransactionContext: true }).transactional(async (tx) => {
+        const em = tx as SqlEntityManager;
+        // Transaction-local (is_local = true): it ends with the transaction, so a pooled
+        // connection (or a transaction-pooling proxy) never carries one company's id to another.
+        if (this.rowLevelSecurity) {
+          await em.execute(`select set_config('${TENANT_SETTING}', ?, true)`, [String(this.companyId)]);
+        }
+        return this.#active.run(em, () => work(em));
+      });
+    try {
+      return await (this.#root.isInTransaction() ? once() : retryTransient(once));
     } catch (error) {
       throw convertError(error);
     }

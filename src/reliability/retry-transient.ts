@@ -1,0 +1,42 @@
+import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+
+/** How many times a transaction runs at most when the database aborts it for a transient conflict. */
+export const TRANSACTION_ATTEMPTS = 3;
+
+/**
+ * True when `error` (or an error in its `cause` chain, since repositories convert errors into
+ * OverlayDbError with the original as cause) is a conflict the database resolved by aborting
+ * the transaction: PostgreSQL's deadlock and serialization failure (MikroORM's
+ * DeadlockException) or a lock wait timeout (SQLite's `database is locked` after the busy timeout).
+ *
+ * @example
+ * if (isTransientConflict(error)) retry();
+ */
+export function isTransientConflict(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current instanceof DeadlockException || current instanceof LockWaitTimeoutException) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with something other than a transient conflict, or
+ * has run {@link TRANSACTION_ATTEMPTS} times; waits a random 10–60 ms × attempt between runs
+ * so that the transactions that collided do not collide again. `attempt` must be a whole
+ * transaction (the aborted one has been rolled back).
+ *
+ * @example
+ * await retryTransient(() => em.fork().transactional(work));
+ */
+export async function retryTransient<T>(attempt: () => Promise<T>, attempts = TRANSACTION_ATTEMPTS): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= attempts || !isTransientConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, (10 + Math.random() * 50) * n));
+    }
+  }
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  authenticate,
+  createAdmin,
+  createCompany,
+  type Database,
+  enableRowLevelSecurity,
+  OverlayDbError,
+  openDatabase,
+  rowLevelSecuritySql,
+} from '../../src/index.js';
+import { ScopeContext } from '../../src/tenant/scope-context.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../support/dialects.js';
+import { PG_ADMIN_URL, requestedDialects } from '../support/env.js';
+import { stepInput } from '../tenant/fixtures.js';
+
+// PostgreSQL-only: row-level security is a PostgreSQL feature (openDatabase refuses it on SQLite,
+// checked at the end). The roles are real: the tables belong to a NOSUPERUSER NOBYPASSRLS owner
+// role, and the app connects as another NOSUPERUSER NOBYPASSRLS role; a superuser would bypass
+// every policy and prove nothing.
+const TABLES = ['users', 'workflows', 'steps', 'screenshots', 'health_logs', 'notifications'] as const;
+
+describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
+  'row-level security behind the tenant scope [postgresql]',
+  () => {
+    const suffix = randomBytes(4).toString('hex');
+    const ownerRole = `overlay_owner_${suffix}`;
+    const appRole = `overlay_app_${suffix}`;
+    let target: TestDatabase;
+    let owner: Database;
+    let app: Database;
+    let a: number;
+    let b: number;
+    let superuser: pg.Client;
+
+    const urlAs = (role: string) => {
+      const url = new URL(target.url);
+      url.username = role;
+      return url.toString();
+    };
+    /** Counts of every tenant table per company, read as the superuser (no policy applies). */
+    const countsByCompany = async () => {
+      const out: Record<string, Record<number, number>> = {};
+      for (const t of TABLES) {
+        const { rows } = await superuser.query(`select company_id, count(*)::int as n from "${t}" group by company_id`);
+        out[t] = Object.fromEntries(rows.map((r) => [r.company_id, r.n]));
+      }
+      return out;
+    };
+
+    beforeAll(async () => {
+      target = await createTestDatabase('postgresql');
+      await adminQuery(`create role ${ownerRole} login nosuperuser nobypassrls`);
+      await adminQuery(`create role ${appRole} login nosuperuser nobypassrls`);
+      await adminQuery(`alter database ${target.name} owner to ${ownerRole}`);
+      superuser = new pg.Client({ connectionString: target.url });
+      await superuser.connect();
+      await superuser.query(`alter schema public owner to ${ownerRole}`);
+
+      owner = await openDatabase({ url: urlAs(ownerRole), migrate: true });
+      await enableRowLevelSecurity(owner, { appRole });
+      // The owner runs the cross-company services (no tenant set: the maintenance policy).
+      const acme = await createCompany(owner, { name: 'Acme' });
+      const globex = await createCompany(owner, { name: 'Globex' });
+      a = acme.id;
+      b = globex.id;
+      await createAdmin(owner, {
+        companyId: a,
+        email: 'ann@acme.test',
+        password: 'correct horse battery 9',
+        name: 'Ann',
+      });
+      await createAdmin(owner, { companyId: b, email: 'bob@globex.test', password: 'correct horse battery 9' });
+
+      app = await openDatabase({ url: urlAs(appRole), rowLevelSecurity: true, pool: { min: 0, max: 2 } });
+      for (const company of [a, b]) {
+        const scope = app.forCompany(company);
+        const wf = await scope.workflows.create({
+          name: `wf ${company}`,
+          startingUrl: 'https://example.com',
+          steps: [stepInput(), stepInput({ actionType: 'submit' })],
+        });
+        const users = await scope.users.list();
+        await scope.healthLogs.record({ workflowId: wf.id, userId: users[0].id, status: 'success' });
+        await scope.notifications.create({ type: 'workflow_healed', title: `hello ${company}` });
+      }
+      await superuser.query(
+        `insert into screenshots (company_id, workflow_id, hash, storage_key, storage_url)
+         select company_id, id, 'sha256:' || repeat(company_id::text, 64 / length(company_id::text)) || repeat('0', 64 - 64 / length(company_id::text) * length(company_id::text)), 'k' || id, 'u' || id from workflows`,
+      );
+    }, 60_000);
+
+    afterAll(async () => {
+      await app?.close();
+      await owner?.close();
+      await superuser?.end();
+      await target?.drop();
+      await adminQuery(`drop role if exists ${appRole}`);
+      await adminQuery(`drop role if exists ${ownerRole}`);
+    });
+
+    it('the roles cannot bypass the policies, and every table is ENABLE + FORCE with both policies', async () => {
+      const { rows: roles } = await superuser.query(
+        'select rolname, rolsuper, rolbypassrls from pg_roles where rolname = any($1) order by rolname',
+        [[appRole, ownerRole]],
+      );
+      expect(roles.map((r) => [r.rolsuper, r.rolbypassrls])).toEqual([
+        [false, false],
+        [false, false],
+      ]);
+      const { rows } = await superuser.query(
+        `select c.relname, c.relrowsecurity, c.relforcerowsecurity, array_agg(p.polname::text order by p.polname) as policies
+         from pg_class c left join pg_policy p on p.polrelid = c.oid
+         where c.relname = any($1) and c.relkind = 'r' group by 1, 2, 3 order by 1`,
+        [[...TABLES, 'companies']],
+      );
+      expect(rows).toHaveLength(7);
+      for (const row of rows) {
+        expect(row).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+        expect(row.policies).toEqual(['overlay_maintenance', 'overlay_tenant']);
+      }
+    });
+
+    it('the scope works as the app role, and each company sees only its own rows', async () => {
+      for (const [mine, theirs] of [
+        [a, b],
+        [b, a],
+      ]) {
+        const scope = app.forCompany(mine);
+        const page = await scope.workflows.list();
+        expect(page.items.map((w) => w.name)).toEqual([`wf ${mine}`]);
+        const wf = await scope.workflows.getWithSteps(page.items[0].id);
+        expect(wf?.steps).toHaveLength(2);
+        expect((await scope.notifications.list()).items.map((n) => n.title)).toEqual([`hello ${mine}`]);
+        expect((await scope.healthLogs.listByWorkflow(wf!.id)).items).toHaveLength(1);
+        expect(await scope.screenshots.listByWorkflow(wf!.id)).toHaveLength(1);
+        const other = app.forCompany(theirs);
+        const theirWorkflow = (await other.workflows.list()).items[0];
+        expect(await scope.workflows.get(theirWorkflow.id)).toBeNull();
+      }
+    });
+
+    it('raw SQL inside the scope transaction sees and changes only that company', async () => {
+      const before = await countsByCompany();
+      const ctx = new ScopeContext(app.orm.em, a, 'postgresql', { rowLevelSecurity: true });
+      const seen = await ctx.transactional(async (em) => {
+        const out: Record<string, number[]> = {};
+        for (const t of TABLES) {
+          const rows = await em.execute<{ company_id: number }[]>(`select distinct company_id from "${t}"`);
+          out[t] = rows.map((r) => Number(r.company_id));
+        }
+        const companies = await em.execute<{ id: number }[]>('select id from companies');
+        return { out, companies: companies.map((r) => Number(r.id)) };
+      });
+      for (const t of TABLES) expect(seen.out[t]).toEqual([a]);
+      expect(seen.companies).toEqual([a]);
+
+      // Statements with no WHERE at all: the policies still confine them to company a.
+      const changed = await ctx.transactional(async (em) => {
+        const upd = (await em.execute("update workflows set description = 'touched'", [], 'run')) as unknown as {
+          affectedRows: number;
+        };
+        const del = (await em.execute('delete from notifications', [], 'run')) as unknown as { affectedRows: number };
+        return { upd: upd.affectedRows, del: del.affectedRows };
+      });
+      expect(changed).toEqual({ upd: 1, del: 1 });
+      const { rows } = await superuser.query(
+        'select company_id, description from workflows where description is not distinct from $1',
+        ['touched'],
+      );
+      expect(rows.map((r) => r.company_id)).toEqual([a]);
+      const after = await countsByCompany();
+      expect(after.notifications).toEqual({ [b]: before.notifications[b] });
+      expect(after.workflows).toEqual(before.workflows);
+    });
+
+    it('WITH CHECK refuses rows written for another company, and nothing is written', async () => {
+      const before = await countsByCompany();
+      const ctx = new ScopeContext(app.orm.em, a, 'postgresql', { rowLevelSecurity: true });
+      const attempts = [
+        (em: typeof app.orm.em) =>
+          em.execute('insert into workflows (company_id, name, starting_url) values (?, ?, ?)', [b, 'x', 'https://x']),
+        (em: typeof app.orm.em) => em.execute('update workflows set company_id = ?', [b]),
+        (em: typeof app.orm.em) =>
+          em.execute('insert into notifications (company_id, type, severity, title) values (?, ?, ?, ?)', [
+            b,
+            'workflow_healed',
+            'info',
+            'x',
+          ]),
+        (em: typeof app.orm.em) =>
+          em.execute("update users set company_id = ? where email = 'ann@acme.test'", [b], 'run'),
+      ];
+      for (const attempt of attempts) {
+        const error = await ctx.transactional((em) => attempt(em)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OverlayDbError);
+        expect((error as OverlayDbError).message).toMatch(/row-level security/);
+      }
+      expect(await countsByCompany()).toEqual(before);
+    });
+
+    it('without the tenant setting the app role sees nothing and can write nothing', async () => {
+      const em = app.fork();
+      const seen = await em.transactional(async (tx) => {
+        const out: number[] = [];
+        for (const t of [...TABLES, 'companies']) {
+          const [row] = await tx.execute<{ n: string }[]>(`select count(*) as n from "${t}"`);
+          out.push(Number(row.n));
+        }
+        return out;
+      });
+      expect(seen).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      const error = await em
+        .transactional((tx) =>
+          tx.execute('insert into workflows (company_id, name, starting_url) values (?, ?, ?)', [a, 'x', 'https://x']),
+        )
+        .catch((e: unknown) => e);
+      expect(String(error)).toMatch(/row-level security/);
+    });
+
+    it('the tenant setting is transaction-local: the pooled connection does not keep it', async () => {
+      const one = await openDatabase({ url: urlAs(appRole), rowLevelSecurity: true, pool: { min: 1, max: 1 } });
+      try {
+        await one.forCompany(a).workflows.list();
+        const [row] = await one.connection.execute<{ v: string | null }[]>(
+          "select current_setting('app.company_id', true) as v",
+        );
+        expect(row.v ?? '').toBe('');
+        const [count] = await one.connection.execute<{ n: string }[]>('select count(*) as n from workflows');
+        expect(Number(count.n)).toBe(0);
+      } finally {
+        await one.close();
+      }
+    });
+
+    it('the owner sees everything only while no tenant is set; with one set, it is bound too (FORCE)', async () => {
+      const [all] = await owner.connection.execute<{ n: string }[]>(
+        'select count(distinct company_id) as n from workflows',
+      );
+      expect(Number(all.n)).toBe(2);
+      const ctx = new ScopeContext(owner.orm.em, b, 'postgresql', { rowLevelSecurity: true });
+      const seen = await ctx.transactional((em) =>
+        em.execute<{ company_id: number }[]>('select distinct company_id from workflows'),
+      );
+      expect(seen.map((r) => Number(r.company_id))).toEqual([b]);
+      // Sign-in runs on the owner connection, across companies.
+      expect(
+        (await authenticate(owner, { email: 'bob@globex.test', password: 'correct horse battery 9' }))?.company.id,
+      ).toBe(b);
+    });
+
+    it('rowLevelSecuritySql validates role names; openDatabase refuses it on SQLite', async () => {
+      expect(() => rowLevelSecuritySql({ appRole: 'x"; drop table users; --' })).toThrow(OverlayDbError);
+      expect(rowLevelSecuritySql({ appRole: 'overlay_app' }).join(';\n')).toContain('force row level security');
+      await expect(openDatabase({ url: 'sqlite:///:memory:', rowLevelSecurity: true })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+      });
+      expect(PG_ADMIN_URL).toBeTruthy();
+    });
+  },
+);
