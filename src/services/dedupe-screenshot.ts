@@ -1,8 +1,9 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
-import { Workflow } from '../entities/workflow.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
+import { queryRows } from '../lifecycle/sql.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -54,6 +55,13 @@ export interface DedupeScreenshotResult {
 const INSERT_ATTEMPTS = 3;
 const MAX_INT = 2 ** 31 - 1;
 const PENDING = 'pending';
+const WORKFLOW_EXISTS_SQL = 'select 1 as "ok" from "workflows" where "id" = ? and "company_id" = ?';
+const SELECT_SCREENSHOT_SQL = 'select * from "screenshots" where "company_id" = ? and "hash" = ?';
+const INSERT_SCREENSHOT_SQL =
+  'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
+  '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"';
+const SET_STORAGE_KEY_SQL =
+  'update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? and "company_id" = ? returning *';
 
 /**
  * Records a screenshot once per company and image: the first call for a (company, hash) inserts a
@@ -98,45 +106,38 @@ export async function dedupeScreenshot(
   }
   const em = toEntityManager(db);
   try {
-    if ((await em.count(Workflow, { id: workflowId, company: companyId }, { connectionType: 'write' })) === 0) {
+    // Hand-written statements on the primary (a replica may lag), with bound parameters.
+    if ((await queryRows(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
     }
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
-    const existing = await em.findOne(
-      Screenshot,
-      { company: companyId, hash: image.hash },
-      { connectionType: 'write' },
-    );
-    if (existing) return { screenshot: existing, deduplicated: true };
+    const existing = await queryRows(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+    if (existing.length > 0) return { screenshot: em.map(Screenshot, existing[0]), deduplicated: true };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
       const result = await em.transactional(async (tx): Promise<DedupeScreenshotResult | null> => {
+        const sqlTx = tx as SqlEntityManager;
         // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
-        const insert = await tx
-          .createQueryBuilder(Screenshot)
-          .insert({
-            company: companyId,
-            workflow: workflowId,
-            hash: image.hash,
-            storageKey: PENDING,
-            storageUrl: PENDING,
-            fileSize: image.fileSize,
-            width: image.width,
-            height: image.height,
-            format: image.format,
-          })
-          .onConflict(['company', 'hash'])
-          .ignore()
-          .execute('run');
-        const inserted = insert.affectedRows > 0;
-        if (inserted) {
-          const id = Number(insert.insertId);
+        const inserted = await queryRows(sqlTx, INSERT_SCREENSHOT_SQL, [
+          companyId,
+          workflowId,
+          image.hash,
+          PENDING,
+          PENDING,
+          image.fileSize,
+          image.width,
+          image.height,
+          image.format,
+        ]);
+        if (inserted.length > 0) {
+          const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
-          await tx.nativeUpdate(Screenshot, { id }, { storageKey, storageUrl: deriveUrl(storageKey) });
+          const rows = await queryRows(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
+          return { screenshot: sqlTx.map(Screenshot, rows[0]), deduplicated: false };
         }
-        const screenshot = await tx.findOne(Screenshot, { company: companyId, hash: image.hash });
-        return screenshot ? { screenshot, deduplicated: !inserted } : null;
+        const rows = await queryRows(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+        return rows.length > 0 ? { screenshot: sqlTx.map(Screenshot, rows[0]), deduplicated: true } : null;
       });
       if (result) return result;
     }
