@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
 import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
+import { mapRows } from '../tenant/map-rows.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
 import { queryRows, resultFork, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
@@ -67,10 +68,14 @@ export async function healthSummary(
   if (!first) return null;
   const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
   const out = resultFork(em);
-  const workflow = out.map(Workflow, workflowRow);
+  const workflow = mapRows(out, Workflow, [workflowRow])[0];
 
   const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
-  const recentLogs = recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => out.map(HealthLog, row));
+  const recentLogs = mapRows(
+    out,
+    HealthLog,
+    recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => row),
+  );
   const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params);
 
   return {

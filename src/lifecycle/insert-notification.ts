@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
 import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
+import { mapRows } from '../tenant/map-rows.js';
 import { insertReturningSql, queryRows, resultFork, type SqlParam, sqlTimestamp } from './sql.js';
 
 /** The columns of a notification row, already validated. */
@@ -55,5 +56,5 @@ export async function insertNotification(
       [...columns.map((c) => row[c]), values.workflowId, values.companyId],
     );
   }
-  return rows.length === 0 ? null : resultFork(em).map(Notification, rows[0]);
+  return rows.length === 0 ? null : mapRows(resultFork(em), Notification, rows)[0];
 }

@@ -11,6 +11,7 @@ import type { Notification } from '../entities/notification.js';
 import { Step, type StepHealedSelectors } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
+import { mapRows } from '../tenant/map-rows.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -238,7 +239,7 @@ async function insertLog(em: SqlEntityManager, companyId: number, run: ValidRun,
     created_at: sqlTimestamp(now),
   });
   const rows = await queryRows(em, sql, params);
-  return em.map(HealthLog, rows[0]);
+  return mapRows(em, HealthLog, rows)[0];
 }
 
 /**
@@ -263,7 +264,7 @@ async function updateWorkflowMetrics(
       '"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning *',
     [effects.ok ? 1 : 0, at, effects.status, at, workflowId, companyId],
   );
-  return em.map(Workflow, rows[0]);
+  return mapRows(em, Workflow, rows)[0];
 }
 
 async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<void> {

@@ -5,6 +5,7 @@ import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entiti
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
 import { queryRows } from '../lifecycle/sql.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
+import { mapRows } from '../tenant/map-rows.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalNumber,
@@ -113,7 +114,7 @@ export async function dedupeScreenshot(
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
     const existing = await queryRows(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-    if (existing.length > 0) return { screenshot: em.map(Screenshot, existing[0]), deduplicated: true };
+    if (existing.length > 0) return { screenshot: mapRows(em, Screenshot, existing)[0], deduplicated: true };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
       const result = await em.transactional(async (tx): Promise<DedupeScreenshotResult | null> => {
@@ -134,10 +135,10 @@ export async function dedupeScreenshot(
           const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
           const rows = await queryRows(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
-          return { screenshot: sqlTx.map(Screenshot, rows[0]), deduplicated: false };
+          return { screenshot: mapRows(sqlTx, Screenshot, rows)[0], deduplicated: false };
         }
         const rows = await queryRows(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-        return rows.length > 0 ? { screenshot: sqlTx.map(Screenshot, rows[0]), deduplicated: true } : null;
+        return rows.length > 0 ? { screenshot: mapRows(sqlTx, Screenshot, rows)[0], deduplicated: true } : null;
       });
       if (result) return result;
     }

@@ -7,6 +7,7 @@ import { queryRows, resultFork } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
+import { mapRows } from './map-rows.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Options of {@link HealthLogRepository.listByWorkflow}. */
@@ -77,7 +78,14 @@ export class HealthLogRepository {
       const last = page.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;
       const out = resultFork(this.#ctx.em);
-      return { items: page.map(({ cursor_at: _, ...row }) => out.map(HealthLog, row)), nextCursor };
+      return {
+        items: mapRows(
+          out,
+          HealthLog,
+          page.map(({ cursor_at: _, ...row }) => row),
+        ),
+        nextCursor,
+      };
     } catch (error) {
       throw convertError(error, 'Listing health logs');
     }

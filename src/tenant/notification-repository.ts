@@ -23,6 +23,7 @@ import {
   requireString,
 } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
+import { mapRows } from './map-rows.js';
 import type { TenantContext } from './tenant-context.js';
 
 export type { ListNotificationsOptions } from '../lifecycle/list-notifications.js';
@@ -138,7 +139,11 @@ export class NotificationRepository {
           ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
           : null;
       const out = resultFork(this.#ctx.em);
-      const items = page.map(({ cursor_at: _, ...row }) => out.map(Notification, row));
+      const items = mapRows(
+        out,
+        Notification,
+        page.map(({ cursor_at: _, ...row }) => row),
+      );
       return { items, nextCursor };
     } catch (error) {
       throw convertError(error, 'Listing notifications');
@@ -166,7 +171,7 @@ export class NotificationRepository {
           'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning *',
         [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
       );
-      if (rows.length > 0) return resultFork(em).map(Notification, rows[0]);
+      if (rows.length > 0) return mapRows(resultFork(em), Notification, rows)[0];
       await this.#assertUser(userId);
       throw new NotFoundError('Notification', id);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Screenshot } from '../entities/screenshot.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
+import { mapRows } from './map-rows.js';
 import { ownQuery, readFork } from './read-fork.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -50,7 +51,7 @@ export class ScreenshotRepository {
         [c, wid, c, wid, c],
         'all',
       );
-      return rows.map((row) => em.map(Screenshot, row));
+      return mapRows(em, Screenshot, rows);
     });
   }
 }

@@ -10,6 +10,7 @@ import { attachExtra } from './attach-extra.js';
 import { encodeCursor } from './cursor.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
+import { mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
 import { ownQuery, readFork } from './read-fork.js';
 import { rehomeSharedScreenshots } from './rehome-shared-screenshots.js';
@@ -139,7 +140,7 @@ export class WorkflowRepository {
         }
         await queryRows(em, insertStepsSql(batch.length), params);
       }
-      return resultFork(em).map(Workflow, rows[0]);
+      return mapRows(resultFork(em), Workflow, rows)[0];
     });
   }
 
@@ -154,7 +155,7 @@ export class WorkflowRepository {
     const wid = requireId('id', id);
     return guard('Reading a workflow', async () => {
       const rows = await queryRows(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
-      return rows.length === 0 ? null : readFork(this.#ctx).map(Workflow, rows[0]);
+      return rows.length === 0 ? null : mapRows(readFork(this.#ctx), Workflow, rows)[0];
     });
   }
 
@@ -173,12 +174,7 @@ export class WorkflowRepository {
       if (rows.length === 0) return null;
       const stepRows = await queryRows(this.#ctx.em, SELECT_STEPS_SQL, [wid, c]);
       const em = readFork(this.#ctx);
-      const workflow = em.map(Workflow, rows[0]);
-      return attachExtra(
-        workflow,
-        'steps',
-        stepRows.map((row) => em.map(Step, row)),
-      );
+      return attachExtra(mapRows(em, Workflow, rows)[0], 'steps', mapRows(em, Step, stepRows));
     });
   }
 
@@ -199,7 +195,11 @@ export class WorkflowRepository {
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
       const rows = await queryRows(ctx.em, sql, params as SqlParam[]);
       const page = rows.slice(0, parsed.limit);
-      const workflows = page.map(({ [CURSOR_COLUMN]: _, ...row }) => em.map(Workflow, row));
+      const workflows = mapRows(
+        em,
+        Workflow,
+        page.map(({ [CURSOR_COLUMN]: _, ...row }) => row),
+      );
       const counts = new Map<number, number>();
       if (workflows.length > 0) {
         const ids = workflows.map((w) => w.id);
