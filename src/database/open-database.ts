@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { DatabaseError, InvalidInputError, OverlayDbError } from '../errors.js';
+import { validateOpenOptions } from '../reliability/validate-open-options.js';
 import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { buildOrmOptions } from './build-orm-options.js';
 import { createOrm } from './create-orm.js';
@@ -16,12 +17,10 @@ import { redactSecrets } from './redact.js';
  * const db = await openDatabase({ url: 'sqlite:///./app.db', migrate: true });
  * try { … } finally { await db.close(); }
  */
-export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Database> {
+  const options = validateOpenOptions(input);
   const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const parsed = parseDatabaseUrl(url);
-  if (options.rowLevelSecurity !== undefined && typeof options.rowLevelSecurity !== 'boolean') {
-    throw new InvalidInputError('rowLevelSecurity', 'expected a boolean');
-  }
   if (options.rowLevelSecurity && parsed.dialect !== 'postgresql') {
     throw new InvalidInputError('rowLevelSecurity', 'row-level security is a PostgreSQL feature');
   }

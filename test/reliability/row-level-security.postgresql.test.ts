@@ -142,6 +142,27 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       }
     });
 
+    it('every kind of scope call works under the policies (writes, labels, runs, reads, delete)', async () => {
+      const scope = app.forCompany(a);
+      const [user] = await scope.users.list();
+      expect((await scope.users.get(user.id))?.id).toBe(user.id);
+      const wf = await scope.workflows.create({ name: 'full', startingUrl: 'https://x.test', steps: [stepInput()] });
+      const [step] = await scope.steps.listByWorkflow(wf.id);
+      await scope.steps.applyLabels(wf.id, [{ stepId: step.id, fieldLabel: 'Email', instruction: 'Type it' }]);
+      await scope.steps.update(step.id, { fieldLabel: 'E-mail' }, { editedBy: user.id });
+      expect((await scope.steps.get(step.id))?.fieldLabel).toBe('E-mail');
+      await scope.workflows.update(wf.id, { name: 'renamed' });
+      await scope.healthLogs.record({ workflowId: wf.id, userId: user.id, status: 'failed', stepId: step.id });
+      expect(await scope.healthLogs.summary(wf.id)).not.toBeNull();
+      const n = await scope.notifications.create({ type: 'workflow_broken', title: 'x', workflowId: wf.id });
+      await scope.notifications.markRead(n.id, user.id);
+      await scope.notifications.markAllRead(user.id);
+      await scope.workflows.delete(wf.id);
+      expect(await scope.workflows.get(wf.id)).toBeNull();
+      // The same ids through the other company's scope: invisible.
+      expect(await app.forCompany(b).steps.get(step.id)).toBeNull();
+    });
+
     it('raw SQL inside the scope transaction sees and changes only that company', async () => {
       const before = await countsByCompany();
       const ctx = new ScopeContext(app.orm.em, a, 'postgresql', { rowLevelSecurity: true });

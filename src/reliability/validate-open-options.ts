@@ -1,0 +1,56 @@
+import type { OpenDatabaseOptions } from '../database/options.js';
+import { InvalidInputError } from '../errors.js';
+import { optionalNumber, rejectUnknownKeys, requireObject } from '../validation/validators.js';
+
+const KNOWN_OPTIONS = [
+  'url',
+  'migrate',
+  'debug',
+  'logger',
+  'pool',
+  'replicas',
+  'busyTimeoutMs',
+  'rowLevelSecurity',
+  'mikroOrm',
+] as const;
+
+/** The longest busy timeout accepted: one hour (a writer that waits longer is a bug, not a load). */
+export const MAX_BUSY_TIMEOUT_MS = 3_600_000;
+
+/**
+ * Checks the shape of {@link OpenDatabaseOptions} before anything is opened: INVALID_INPUT naming
+ * the option for a wrong type or an unknown key (a typo must not be silently ignored). The URL's
+ * content is checked by parseDatabaseUrl, the pool's numbers by buildOrmOptions.
+ *
+ * @example
+ * const options = validateOpenOptions(input ?? {});
+ */
+export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
+  const options = requireObject('options', value);
+  rejectUnknownKeys('options', options, KNOWN_OPTIONS);
+  if (options.url !== undefined && typeof options.url !== 'string') {
+    throw new InvalidInputError('url', 'expected a database URL string');
+  }
+  for (const key of ['migrate', 'debug', 'rowLevelSecurity'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new InvalidInputError(key, 'expected a boolean');
+    }
+  }
+  if (options.logger !== undefined && typeof options.logger !== 'function') {
+    throw new InvalidInputError('logger', 'expected a function that takes one string');
+  }
+  if (options.pool !== undefined) {
+    const pool = requireObject('pool', options.pool);
+    rejectUnknownKeys('pool', pool, ['min', 'max']);
+    optionalNumber('pool.min', pool.min, { integer: true, min: 0 });
+    optionalNumber('pool.max', pool.max, { integer: true, min: 1 });
+  }
+  if (options.replicas !== undefined) {
+    if (!Array.isArray(options.replicas) || options.replicas.some((r) => typeof r !== 'string')) {
+      throw new InvalidInputError('replicas', 'expected an array of PostgreSQL URL strings');
+    }
+  }
+  optionalNumber('busyTimeoutMs', options.busyTimeoutMs, { integer: true, min: 0, max: MAX_BUSY_TIMEOUT_MS });
+  if (options.mikroOrm !== undefined) requireObject('mikroOrm', options.mikroOrm);
+  return options as OpenDatabaseOptions;
+}
