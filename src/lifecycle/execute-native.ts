@@ -12,8 +12,58 @@ interface KnexClient {
   releaseConnection(connection: unknown): Promise<unknown>;
 }
 
+interface SqliteStatement {
+  all(params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  finalize(cb: () => void): void;
+}
+
 interface SqliteNative {
   all(sql: string, params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
+  close(cb: (err: Error | null) => void): void;
+}
+
+// Prepared statements per SQLite connection (the hot statements are few and fixed); SQLite
+// recompiles a prepared statement by itself after a schema change.
+const sqliteStatements = new WeakMap<SqliteNative, Map<string, SqliteStatement>>();
+const SQLITE_STATEMENT_CACHE = 200;
+
+/** The connection's prepared statement for `sql`, preparing it on first use. */
+function sqliteStatement(native: SqliteNative, sql: string): Promise<SqliteStatement> {
+  let cache = sqliteStatements.get(native);
+  if (!cache) {
+    const statements = new Map<string, SqliteStatement>();
+    cache = statements;
+    sqliteStatements.set(native, statements);
+    // SQLite refuses to close a connection with unfinalized statements: finalize them first.
+    const close = native.close.bind(native);
+    native.close = (cb) => {
+      const pending = [...statements.values()].map((st) => new Promise<void>((resolve) => st.finalize(resolve)));
+      statements.clear();
+      void Promise.all(pending).then(() => close(cb));
+    };
+  }
+  const cached = cache.get(sql);
+  if (cached) return Promise.resolve(cached);
+  const statements = cache;
+  return new Promise((resolve, reject) => {
+    const statement = native.prepare(sql, (err) => {
+      if (err) return reject(err);
+      const raced = statements.get(sql);
+      if (raced) {
+        // Another call prepared the same statement meanwhile: keep one, finalize the other.
+        statement.finalize(() => undefined);
+        return resolve(raced);
+      }
+      if (statements.size >= SQLITE_STATEMENT_CACHE) {
+        const [oldest, evicted] = statements.entries().next().value as [string, SqliteStatement];
+        statements.delete(oldest);
+        evicted.finalize(() => undefined);
+      }
+      statements.set(sql, statement);
+      resolve(statement);
+    });
+  });
 }
 
 interface PgNative {
@@ -53,8 +103,9 @@ export async function executeNative<T>(em: SqlEntityManager, sql: string, params
       const result = await (native as PgNative).query({ text: pgText(sql), values: params as unknown[] });
       return result.rows as T[];
     }
+    const statement = await sqliteStatement(native as SqliteNative, sql);
     return await new Promise<T[]>((resolve, reject) => {
-      (native as SqliteNative).all(sql, params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])));
+      statement.all(params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])));
     });
   } catch (error) {
     throw em.getDriver().convertException(error as Error);
