@@ -47,6 +47,8 @@ export function convertError(error: unknown, context = 'The database operation')
 function driverReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const firstLine = message.split('\n')[0];
-  const reason = error instanceof DriverException ? firstLine.slice(firstLine.lastIndexOf(' - ') + 3) : firstLine;
+  // Only when the statement prefix is there: without it, slicing at -1 + 3 cut the reason's first two letters.
+  const at = firstLine.lastIndexOf(' - ');
+  const reason = error instanceof DriverException && at >= 0 ? firstLine.slice(at + 3) : firstLine;
   return redactSecrets(reason).slice(0, 300);
 }
