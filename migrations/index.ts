@@ -1,8 +1,9 @@
 import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import { requirePeer } from '../src/database/require-peer.js';
 import { InvalidInputError } from '../src/errors.js';
-import { InitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
-import { InitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
+import { defineInitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
+import { defineInitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
 
 /** A bundled migration: a stable name (never a class name, which minifiers mangle) and its class. */
 export interface MigrationEntry {
@@ -13,9 +14,27 @@ export interface MigrationEntry {
 /** The name of the migration that reproduces Alembic revision 0acd3e6b9445. */
 export const INITIAL_MIGRATION = '0001_initial_schema';
 
-const SQLITE: readonly MigrationEntry[] = Object.freeze([{ name: INITIAL_MIGRATION, class: InitialSchemaSqlite }]);
+type MigrationBase = abstract new (...args: any[]) => Migration;
+
+/**
+ * An entry whose `class` is defined on first access, on MikroORM's `Migration` loaded then:
+ * @mikro-orm/migrations pulls in umzug and costs every host's start-up, though only migrating
+ * needs it. The entry still is the `{ name, class }` that `migrationsList` takes.
+ */
+function lazyEntry(name: string, define: (base: MigrationBase) => Constructor<Migration>): MigrationEntry {
+  let defined: Constructor<Migration> | undefined;
+  return Object.freeze({
+    name,
+    get class(): Constructor<Migration> {
+      defined ??= define(requirePeer<typeof import('@mikro-orm/migrations')>('@mikro-orm/migrations').Migration);
+      return defined;
+    },
+  });
+}
+
+const SQLITE: readonly MigrationEntry[] = Object.freeze([lazyEntry(INITIAL_MIGRATION, defineInitialSchemaSqlite)]);
 const POSTGRESQL: readonly MigrationEntry[] = Object.freeze([
-  { name: INITIAL_MIGRATION, class: InitialSchemaPostgresql },
+  lazyEntry(INITIAL_MIGRATION, defineInitialSchemaPostgresql),
 ]);
 
 /**

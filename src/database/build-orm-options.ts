@@ -4,6 +4,7 @@ import { DatabaseError, InvalidInputError } from '../errors.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, type OpenDatabaseOptions } from './options.js';
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from './parse-database-url.js';
 import { redactSecrets } from './redact.js';
+import { requirePeer } from './require-peer.js';
 import { sqlitePragmas } from './sqlite-pragmas.js';
 
 /**
@@ -30,7 +31,10 @@ export async function buildOrmOptions(parsed: ParsedDatabaseUrl, options: OpenDa
 
   if (parsed.dialect === 'sqlite') {
     if (options.replicas?.length) throw new InvalidInputError('replicas', 'read replicas are a PostgreSQL feature');
-    const { SqliteDriver } = await loadDriver(() => import('@mikro-orm/sqlite'), '@mikro-orm/sqlite');
+    const { SqliteDriver } = await loadDriver(
+      async () => requirePeer<typeof import('@mikro-orm/sqlite')>('@mikro-orm/sqlite'),
+      '@mikro-orm/sqlite',
+    );
     const pragmas = sqlitePragmas(parsed.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     return {
       ...common,
@@ -48,7 +52,10 @@ export async function buildOrmOptions(parsed: ParsedDatabaseUrl, options: OpenDa
     };
   }
 
-  const { PostgreSqlDriver } = await loadDriver(() => import('@mikro-orm/postgresql'), '@mikro-orm/postgresql');
+  const { PostgreSqlDriver } = await loadDriver(
+    async () => requirePeer<typeof import('@mikro-orm/postgresql')>('@mikro-orm/postgresql'),
+    '@mikro-orm/postgresql',
+  );
   const pool = { ...DEFAULT_POOL, ...(options.pool ?? {}) };
   if (
     !Number.isSafeInteger(pool.min) ||
