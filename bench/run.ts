@@ -2,7 +2,8 @@
 // interleaved in one process after a warm-up, on a realistic data set; prints a table and
 // writes bench/results.json. Flags: --quick (tiny data set, few rounds), --dialect
 // sqlite|postgresql (default both), --scale (the 10,000 vs 1,000,000 workflow comparison),
-// --no-startup (skip the start-up comparison).
+// --no-startup (skip the start-up comparison), --startup-only, --no-build (start-up against the
+// existing dist/).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,14 +189,33 @@ async function main(): Promise<void> {
     for (const dialect of dialects) await runScale(dialect, { quick });
     return;
   }
-  const results: BenchResult[] = [];
-  for (const dialect of dialects) results.push(...(await benchDialect(dialect)));
-  printTable(results);
-  const file = new URL('./results.json', import.meta.url);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${file.pathname}`);
+  if (!args.includes('--startup-only')) {
+    const results: BenchResult[] = [];
+    for (const dialect of dialects) results.push(...(await benchDialect(dialect)));
+    printTable(results);
+    const file = new URL('./results.json', import.meta.url);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nwrote ${file.pathname}`);
+  }
   if (!args.includes('--no-startup')) {
-    for (const dialect of dialects) await measureStartup(dialect, { runs: quick ? 3 : 9 });
+    console.log('\nstart-up (process start → first query), built package vs plain MikroORM.init:');
+    const startup = [];
+    for (const dialect of dialects) {
+      const target = await freshDatabase(dialect);
+      try {
+        const db = await openDatabase({ url: target.url, migrate: true });
+        await db.close();
+        startup.push(
+          await measureStartup(dialect, target, {
+            runs: quick ? 3 : 9,
+            build: !args.includes('--no-build') && startup.length === 0,
+          }),
+        );
+      } finally {
+        await target.drop();
+      }
+    }
+    writeFileSync(new URL('./startup.json', import.meta.url), `${JSON.stringify(startup, null, 2)}\n`);
   }
 }
 

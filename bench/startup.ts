@@ -1,2 +1,115 @@
+// Start-up: time from process start to the first query, in fresh child processes (median of
+// several runs), for the built package (`openDatabase` from dist/) and for a plain
+// `MikroORM.init` of the same entities loaded with `import` (a host's own setup, no library).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../src/index.js';
-export async function measureStartup(_dialect: Dialect, _opts: { runs: number }): Promise<void> {}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StartupResult {
+  dialect: Dialect;
+  libraryMs: number;
+  plainMikroOrmMs: number;
+  ratio: number;
+}
+
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// performance.now() counts from the process's time origin (its start), so the child reports
+// the whole time: module loading, ORM start-up, connecting and the first query.
+function libraryScript(url: string): string {
+  return `import { openDatabase } from ${JSON.stringify(join(ROOT, 'dist/index.js'))};
+const db = await openDatabase({ url: ${JSON.stringify(url)} });
+await db.connection.execute('select 1');
+process.stdout.write(String(performance.now()));
+await db.close();
+`;
+}
+
+function plainScript(dialect: Dialect, url: string, entitiesFile: string): string {
+  const driverPackage = dialect === 'sqlite' ? '@mikro-orm/sqlite' : '@mikro-orm/postgresql';
+  const connection =
+    dialect === 'sqlite'
+      ? `dbName: ${JSON.stringify(url.replace('sqlite:///', ''))}`
+      : `clientUrl: ${JSON.stringify(url)}`;
+  return `import { MikroORM } from ${JSON.stringify(driverPackage)};
+import { entities } from ${JSON.stringify(entitiesFile)};
+const orm = await MikroORM.init({ entities, ${connection}, discovery: { warnWhenNoEntities: false } });
+await orm.em.getConnection().execute('select 1');
+process.stdout.write(String(performance.now()));
+await orm.close(true);
+`;
+}
+
+function runChild(file: string): number {
+  const out = spawnSync(process.execPath, [file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MIKRO_ORM_ENV: '' },
+  });
+  if (out.status !== 0) throw new Error(`start-up child failed: ${out.stderr}`);
+  return Number(out.stdout.trim());
+}
+
+/** Builds the package (npm run build) unless `build` is false, then compares start-up times. */
+export async function measureStartup(
+  dialect: Dialect,
+  target: { url: string },
+  options: { runs: number; build: boolean },
+): Promise<StartupResult> {
+  if (options.build || !existsSync(join(ROOT, 'dist/index.js'))) {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  }
+  // Inside the project, so that the child scripts resolve MikroORM from its node_modules.
+  mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'node_modules/.cache/overlay-startup-'));
+  try {
+    // The plain side gets the same seven entities, bundled on their own (MikroORM external),
+    // so it loads MikroORM and its entity definitions and nothing of this library.
+    const entitiesFile = join(dir, 'entities.mjs');
+    execFileSync(
+      join(ROOT, 'node_modules/.bin/esbuild'),
+      [
+        join(ROOT, 'src/entities/index.ts'),
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--packages=external',
+        `--outfile=${entitiesFile}`,
+        '--log-level=error',
+      ],
+      { cwd: ROOT },
+    );
+    const lib = join(dir, 'library.mjs');
+    const plain = join(dir, 'plain.mjs');
+    writeFileSync(lib, libraryScript(target.url));
+    writeFileSync(plain, plainScript(dialect, target.url, entitiesFile));
+    runChild(lib);
+    runChild(plain);
+    const libTimes: number[] = [];
+    const plainTimes: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      libTimes.push(runChild(lib));
+      plainTimes.push(runChild(plain));
+    }
+    const result = {
+      dialect,
+      libraryMs: Math.round(median(libTimes)),
+      plainMikroOrmMs: Math.round(median(plainTimes)),
+      ratio: Number((median(libTimes) / median(plainTimes)).toFixed(2)),
+    };
+    console.log(
+      `  start-up [${dialect}]: openDatabase ${result.libraryMs} ms, plain MikroORM.init ${result.plainMikroOrmMs} ms, ratio ${result.ratio.toFixed(2)} (median of ${options.runs} child processes)`,
+    );
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
