@@ -12,6 +12,8 @@ export interface DatasetSpec {
   notificationsPerCompany: number;
   /** Health logs on the summary workflow of the bench company, spread over 60 days. */
   healthLogs: number;
+  /** Days the health logs are spread over (default 60). */
+  healthLogDays?: number;
   /** Screenshots of the bench company (the duplicates of dedupe-screenshot). */
   screenshots: number;
 }
@@ -135,7 +137,7 @@ export async function seed(
   const firstStep = (
     await db.all('select min("id") as id from "steps" where "workflow_id" = ?', [ids.bigWorkflowId])
   )[0].id as number;
-  const span = 60 * 24 * 3600;
+  const span = (spec.healthLogDays ?? 60) * 24 * 3600;
   await fill(
     'health logs',
     spec.healthLogs,
@@ -143,6 +145,13 @@ export async function seed(
     `${ids.companyId}, ${ids.bigWorkflowId}, case when i % 10 = 0 then ${firstStep} + (i % 5) else null end, ${ids.userId}, ` +
       `case when i % 10 = 0 then 'failed' when i % 10 = 1 then 'healed_deterministic' else 'success' end, ` +
       `case when i % 10 = 0 then 'timeout' else null end, 1000 + (i % 5000), ${ago(pgsql ? `(i::bigint * ${span}) / ${spec.healthLogs}` : `(i * ${span}) / ${spec.healthLogs}`)}`,
+  );
+  // Every other workflow has run too (one log each), so the statistics see many workflows.
+  await fill(
+    'health logs of the other workflows',
+    totalWorkflows,
+    'insert into "health_logs" ("company_id", "workflow_id", "user_id", "status", "execution_time_ms", "created_at")',
+    `((i - 1) % ${C}) + 1, i, ((i - 1) % ${C}) + 1, case when i % 7 = 0 then 'failed' else 'success' end, 1000, ${ago('i % 86400')}`,
   );
   const hex = pgsql ? `lpad(to_hex(i), 64, '0')` : `printf('%064x', i)`;
   await fill(
