@@ -32,7 +32,7 @@ import {
   type RunEffects,
 } from './health-rules.js';
 import { insertNotification } from './insert-notification.js';
-import { insertReturningSql, queryRows, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
+import { insertReturningSql, queryRows, resultFork, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
 /** One run outcome, as `t.healthLogs.record` takes it. */
@@ -239,7 +239,7 @@ async function insertLog(em: SqlEntityManager, companyId: number, run: ValidRun,
     created_at: sqlTimestamp(now),
   });
   const rows = await queryRows(em, sql, params);
-  return mapRows(em, HealthLog, rows)[0];
+  return mapRows(resultFork(em), HealthLog, rows)[0];
 }
 
 /**
@@ -264,7 +264,7 @@ async function updateWorkflowMetrics(
       '"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning *',
     [effects.ok ? 1 : 0, at, effects.status, at, workflowId, companyId],
   );
-  return mapRows(em, Workflow, rows)[0];
+  return mapRows(resultFork(em), Workflow, rows)[0];
 }
 
 async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<void> {
