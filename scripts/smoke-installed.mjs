@@ -117,7 +117,7 @@ function pack() {
       `${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info.entryCount} files (${Date.now() - t} ms)`,
   );
   for (const f of info.files) console.log(`  ${String(f.size).padStart(8)}  ${f.path}`);
-  check('the tarball holds dist, the README and package.json only', () => {
+  check('the tarball holds dist, README, CHANGELOG and package.json only', () => {
     const stray = files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(f));
     if (stray.length) throw new Error(`unexpected files: ${stray.join(', ')}`);
     for (const needed of ['dist/index.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.cjs']) {
