@@ -10,7 +10,7 @@ import { type SeededCompany, seedCompany, sql, stepInput } from '../tenant/fixtu
 // (one writer per file; its multi-process test is sqlite-processes.sqlite.test.ts).
 const WORKERS = Number(process.env.OVERLAY_STRESS ? 40 : 16);
 const OPS = Number(process.env.OVERLAY_STRESS ? 25 : 6);
-const POOL = 16;
+const POOL = process.env.OVERLAY_STRESS ? 32 : 16;
 
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
   `concurrent writers on ${POOL} connections [postgresql]`,
