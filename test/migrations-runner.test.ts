@@ -55,6 +55,7 @@ describeEachDialect('migration runner', (dialect) => {
     expect(history[0]).toMatchObject({ name: INITIAL_MIGRATION, applied: true });
     expect(history[0].appliedAt).toBeInstanceOf(Date);
     expect(await db.migrator.check()).toEqual({ inSync: true, statements: [] });
+    await db.migrator.assertInSync();
   });
 
   it('down to base leaves only the bookkeeping table, and up again works', async () => {
@@ -113,6 +114,7 @@ describeEachDialect('migration runner', (dialect) => {
     const result = await db.migrator.check();
     expect(result.inSync).toBe(false);
     expect(result.statements.join('\n')).toMatch(/sneaky/);
+    await expect(db.migrator.assertInSync()).rejects.toMatchObject({ code: 'SCHEMA_DRIFT' });
   });
 
   it('two runners started together apply each migration once', async () => {

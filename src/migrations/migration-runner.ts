@@ -4,7 +4,7 @@ import { type MigrationEntry, migrationsFor } from '../../migrations/index.js';
 import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
 import { redactSecrets } from '../database/redact.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
-import { InvalidInputError, MigrationError, OverlayDbError } from '../errors.js';
+import { InvalidInputError, MigrationError, OverlayDbError, SchemaDriftError } from '../errors.js';
 import { bookkeepingTableExists, dropBookkeepingTableIfEmpty } from './adopt/bookkeeping-table.js';
 import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
@@ -123,6 +123,19 @@ export class MigrationRunner {
    */
   async check(): Promise<SchemaCheck> {
     return checkSchema(this.orm, [MIGRATIONS_TABLE]);
+  }
+
+  /**
+   * Throws SCHEMA_DRIFT when the live schema differs from the entities; for deploy checks
+   * and health probes.
+   *
+   * @example
+   * await db.migrator.up();
+   * await db.migrator.assertInSync(); // SchemaDriftError lists the reconciling statements
+   */
+  async assertInSync(): Promise<void> {
+    const { inSync, statements } = await this.check();
+    if (!inSync) throw new SchemaDriftError(statements);
   }
 
   /**
