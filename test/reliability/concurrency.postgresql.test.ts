@@ -131,5 +131,21 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       expect(error).toBeInstanceOf(OverlayDbError);
       expect((error as OverlayDbError).code).toBe('DATABASE_ERROR');
     });
+
+    it("inside the host's own transaction it is not retried: the host's transaction is aborted as a whole", async () => {
+      let runs = 0;
+      const error = await db
+        .fork()
+        .transactional(async (host) => {
+          const ctx = new ScopeContext(host, company.companyId, 'postgresql');
+          await ctx.transactional(async (em) => {
+            runs++;
+            await em.execute(`do $$ begin raise exception 'conflict' using errcode = 'deadlock_detected'; end $$`);
+          });
+        })
+        .catch((e: unknown) => e);
+      expect(runs).toBe(1);
+      expect(error).toBeInstanceOf(OverlayDbError);
+    });
   },
 );
