@@ -5,13 +5,23 @@ import { InvalidInputError } from '../src/errors.js';
 import { defineInitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
 import { defineInitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
 
-/** A bundled migration: a stable name (never a class name, which minifiers mangle) and its class. */
+/**
+ * A bundled migration: a stable name (never a class name, which minifiers mangle) and its class.
+ *
+ * @example
+ * const names = migrationsFor('sqlite').map((m: MigrationEntry) => m.name);
+ */
 export interface MigrationEntry {
   name: string;
   class: Constructor<Migration>;
 }
 
-/** The name of the migration that reproduces Alembic revision 0acd3e6b9445. */
+/**
+ * The name of the migration that reproduces Alembic revision 0acd3e6b9445.
+ *
+ * @example
+ * await db.migrator.up({ to: INITIAL_MIGRATION });
+ */
 export const INITIAL_MIGRATION = '0001_initial_schema';
 
 type MigrationBase = abstract new (...args: any[]) => Migration;

@@ -1,4 +1,9 @@
-/** Every stable error code this library throws. */
+/**
+ * Every stable error code this library throws.
+ *
+ * @example
+ * const code: OverlayDbErrorCode = 'NOT_FOUND';
+ */
 export type OverlayDbErrorCode =
   | 'TENANT_REQUIRED'
   | 'NOT_FOUND'
@@ -30,14 +35,24 @@ export class OverlayDbError extends Error {
   }
 }
 
-/** A tenant scope was asked for without a positive safe-integer company id. */
+/**
+ * A tenant scope was asked for without a positive safe-integer company id.
+ *
+ * @example
+ * db.forCompany(Number(req.query.company)); // TenantRequiredError for NaN, 0, -1, 1.5
+ */
 export class TenantRequiredError extends OverlayDbError {
   constructor(received: unknown) {
     super('TENANT_REQUIRED', `A company id (a positive safe integer) is required; received ${describe(received)}`);
   }
 }
 
-/** The row does not exist, or belongs to another company (the two are never told apart). */
+/**
+ * The row does not exist, or belongs to another company (the two are never told apart).
+ *
+ * @example
+ * try { await t.workflows.delete(id); } catch (e) { if (e instanceof NotFoundError) res.statusCode = 404; }
+ */
 export class NotFoundError extends OverlayDbError {
   readonly entity: string;
   readonly id: unknown;
@@ -48,7 +63,12 @@ export class NotFoundError extends OverlayDbError {
   }
 }
 
-/** A write named a row of another company (or a row that does not exist). Nothing was written. */
+/**
+ * A write named a row of another company (or a row that does not exist). Nothing was written.
+ *
+ * @example
+ * await t.workflows.create({ name, startingUrl, createdBy: otherCompanysUserId }); // throws, field 'createdBy'
+ */
 export class CrossTenantReferenceError extends OverlayDbError {
   readonly field: string;
   constructor(field: string, id: unknown) {
@@ -57,7 +77,12 @@ export class CrossTenantReferenceError extends OverlayDbError {
   }
 }
 
-/** An argument failed validation; `field` names it. Nothing was written. */
+/**
+ * An argument failed validation; `field` names it. Nothing was written.
+ *
+ * @example
+ * catch (e) { if (e instanceof InvalidInputError) return { status: 400, field: e.field }; }
+ */
 export class InvalidInputError extends OverlayDbError {
   readonly field: string;
   constructor(field: string, reason: string) {
@@ -66,28 +91,48 @@ export class InvalidInputError extends OverlayDbError {
   }
 }
 
-/** A user with this email (compared case-insensitively) already exists. */
+/**
+ * A user with this email (compared case-insensitively) already exists.
+ *
+ * @example
+ * catch (e) { if (e instanceof DuplicateEmailError) return { status: 409 }; }
+ */
 export class DuplicateEmailError extends OverlayDbError {
   constructor(options?: { cause?: unknown }) {
     super('DUPLICATE_EMAIL', 'A user with this email already exists', options);
   }
 }
 
-/** Sign-in failed: unknown email or wrong password (deliberately not told apart). */
+/**
+ * Sign-in failed: unknown email or wrong password (deliberately not told apart).
+ *
+ * @example
+ * const user = await authenticateOrFail(db, { email, password }); // or InvalidCredentialsError
+ */
 export class InvalidCredentialsError extends OverlayDbError {
   constructor() {
     super('INVALID_CREDENTIALS', 'Invalid email or password');
   }
 }
 
-/** No company has this invite token. */
+/**
+ * No company has this invite token.
+ *
+ * @example
+ * await joinCompany(db, { inviteToken: 'stale', email, password }); // InvalidInviteTokenError
+ */
 export class InvalidInviteTokenError extends OverlayDbError {
   constructor() {
     super('INVALID_INVITE_TOKEN', 'The invite token is not valid');
   }
 }
 
-/** The database URL is not one of the accepted forms. The password is never included. */
+/**
+ * The database URL is not one of the accepted forms. The password is never included.
+ *
+ * @example
+ * await openDatabase({ url: 'mysql://root:pw@host/app' }); // InvalidDatabaseUrlError, message lists the forms
+ */
 export class InvalidDatabaseUrlError extends OverlayDbError {
   constructor(redactedUrl: string, reason: string) {
     super(
@@ -99,7 +144,12 @@ export class InvalidDatabaseUrlError extends OverlayDbError {
   }
 }
 
-/** A migration run failed and was rolled back: the database is at the revision it had before the run. */
+/**
+ * A migration run failed and was rolled back: the database is at the revision it had before the run.
+ *
+ * @example
+ * catch (e) { if (e instanceof MigrationError) console.error(`${e.migration} failed`, e.cause); }
+ */
 export class MigrationError extends OverlayDbError {
   readonly migration: string | undefined;
   constructor(message: string, migration?: string, options?: { cause?: unknown }) {
@@ -108,7 +158,12 @@ export class MigrationError extends OverlayDbError {
   }
 }
 
-/** The live schema differs from what the entities describe. */
+/**
+ * The live schema differs from what the entities describe.
+ *
+ * @example
+ * catch (e) { if (e instanceof SchemaDriftError) console.error(e.statements.join(';\n')); }
+ */
 export class SchemaDriftError extends OverlayDbError {
   readonly statements: string[];
   constructor(statements: string[]) {
@@ -120,7 +175,13 @@ export class SchemaDriftError extends OverlayDbError {
   }
 }
 
-/** The database refused an operation for a reason not covered by a more specific code. */
+/**
+ * The database refused an operation for a reason not covered by a more specific code
+ * (connection lost, lock timeout, driver missing).
+ *
+ * @example
+ * catch (e) { if (e instanceof DatabaseError) res.statusCode = 503; }
+ */
 export class DatabaseError extends OverlayDbError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DATABASE_ERROR', message, options);

@@ -8,6 +8,11 @@ import type { Dialect } from './options.js';
 /**
  * An open database: the MikroORM instance, its dialect and its migration runner.
  * Get one from {@link openDatabase}; close it with {@link Database.close}.
+ *
+ * @example
+ * const db = await openDatabase({ migrate: true });
+ * const t = db.forCompany(companyId);
+ * await db.close();
  */
 export class Database {
   /** The underlying MikroORM instance: an escape hatch that bypasses every tenant check. */

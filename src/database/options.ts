@@ -1,9 +1,19 @@
 import type { Options } from '@mikro-orm/core';
 
-/** Which SQL dialect a database speaks. */
+/**
+ * Which SQL dialect a database speaks.
+ *
+ * @example
+ * if (db.dialect === 'postgresql') { … }
+ */
 export type Dialect = 'sqlite' | 'postgresql';
 
-/** Options of {@link openDatabase}; every field is optional. */
+/**
+ * Options of {@link openDatabase}; every field is optional.
+ *
+ * @example
+ * const options: OpenDatabaseOptions = { url: process.env.DATABASE_URL, migrate: true, pool: { max: 20 } };
+ */
 export interface OpenDatabaseOptions {
   /** Database URL; default `process.env.DATABASE_URL`, else {@link DEFAULT_DATABASE_URL}. */
   url?: string;
@@ -29,9 +39,24 @@ export interface OpenDatabaseOptions {
   mikroOrm?: Partial<Options>;
 }
 
-/** PostgreSQL pool size used when `pool` is not given. */
+/**
+ * PostgreSQL pool size used when `pool` is not given.
+ *
+ * @example
+ * openDatabase({ url, pool: { ...DEFAULT_POOL, max: 30 } });
+ */
 export const DEFAULT_POOL = Object.freeze({ min: 0, max: 10 });
-/** SQLite busy timeout used when `busyTimeoutMs` is not given. */
+/**
+ * SQLite busy timeout used when `busyTimeoutMs` is not given.
+ *
+ * @example
+ * openDatabase({ url: 'sqlite:///./app.db', busyTimeoutMs: DEFAULT_BUSY_TIMEOUT_MS * 2 });
+ */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-/** The bookkeeping table of applied migrations (ours, not MikroORM's `mikro_orm_migrations`). */
+/**
+ * The bookkeeping table of applied migrations (ours, not MikroORM's `mikro_orm_migrations`).
+ *
+ * @example
+ * await db.connection.execute(`select name from ${MIGRATIONS_TABLE}`);
+ */
 export const MIGRATIONS_TABLE = 'overlay_db_migrations';

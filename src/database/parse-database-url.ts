@@ -1,7 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidDatabaseUrlError } from '../errors.js';
 
-/** A database URL taken apart. `url` of PostgreSQL is normalized to `postgresql://`. */
+/**
+ * A database URL taken apart. `url` of PostgreSQL is normalized to `postgresql://`.
+ *
+ * @example
+ * const parsed: ParsedDatabaseUrl = parseDatabaseUrl('sqlite:///./app.db');
+ */
 export type ParsedDatabaseUrl =
   | { dialect: 'sqlite' /** absolute file path, or `:memory:` */; path: string }
   | {
@@ -14,7 +19,12 @@ export type ParsedDatabaseUrl =
       database: string;
     };
 
-/** The default when neither an option nor `DATABASE_URL` names a database (as in the Python backend). */
+/**
+ * The default when neither an option nor `DATABASE_URL` names a database (as in the Python backend).
+ *
+ * @example
+ * const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+ */
 export const DEFAULT_DATABASE_URL = 'sqlite:///./app.db';
 
 /**
@@ -23,6 +33,9 @@ export const DEFAULT_DATABASE_URL = 'sqlite:///./app.db';
  * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored).
  *
  * @throws InvalidDatabaseUrlError, whose message never contains the password.
+ *
+ * @example
+ * parseDatabaseUrl('postgresql+psycopg2://u:pw@db:5432/app'); // { dialect: 'postgresql', host: 'db', … }
  */
 export function parseDatabaseUrl(raw: unknown, cwd = process.cwd()): ParsedDatabaseUrl {
   if (typeof raw !== 'string' || raw.trim() === '') {
@@ -74,7 +87,12 @@ function parsePostgres(text: string): ParsedDatabaseUrl {
   };
 }
 
-/** Replaces the password of a URL with `***`, for messages and logs. Works on unparseable text too. */
+/**
+ * Replaces the password of a URL with `***`, for messages and logs. Works on unparseable text too.
+ *
+ * @example
+ * redactDatabaseUrl('postgresql://app:s3cret@db/app'); // 'postgresql://app:***@db/app'
+ */
 export function redactDatabaseUrl(text: string): string {
   const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(text);
   if (!match) return text;

@@ -5,13 +5,42 @@ import { createdAt } from './timestamps.js';
 import { User } from './user.js';
 import { Workflow } from './workflow.js';
 
+/**
+ * Outcomes a health log records.
+ *
+ * @example
+ * if (HEALTH_STATUSES.includes(value)) await t.healthLogs.record({ workflowId, userId, status: value });
+ */
 export const HEALTH_STATUSES = ['success', 'healed_deterministic', 'healed_ai', 'failed'] as const;
+/**
+ * One of {@link HEALTH_STATUSES}.
+ *
+ * @example
+ * const status: HealthStatus = 'healed_ai';
+ */
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 
+/**
+ * Error kinds the replayer reports.
+ *
+ * @example
+ * await t.healthLogs.record({ workflowId, userId, status: 'failed', errorType: HEALTH_ERROR_TYPES[1] });
+ */
 export const HEALTH_ERROR_TYPES = ['element_not_found', 'timeout', 'navigation_error'] as const;
+/**
+ * One of {@link HEALTH_ERROR_TYPES}.
+ *
+ * @example
+ * const kind: HealthErrorType = 'timeout';
+ */
 export type HealthErrorType = (typeof HEALTH_ERROR_TYPES)[number];
 
-/** One execution (or step) outcome of a workflow run. */
+/**
+ * One execution (or step) outcome of a workflow run.
+ *
+ * @example
+ * const { log } = await t.healthLogs.record({ workflowId, userId, status: 'success' }); // a HealthLog
+ */
 export const HealthLog = defineEntity({
   name: 'HealthLog',
   tableName: 'health_logs',

@@ -3,10 +3,27 @@ import { Company } from './company.js';
 import { createdAt } from './timestamps.js';
 import { Workflow } from './workflow.js';
 
+/**
+ * Image formats a screenshot may have.
+ *
+ * @example
+ * const ext = screenshot.format === SCREENSHOT_FORMATS[1] ? 'png' : 'jpg';
+ */
 export const SCREENSHOT_FORMATS = ['jpeg', 'png'] as const;
+/**
+ * One of {@link SCREENSHOT_FORMATS}.
+ *
+ * @example
+ * const format: ScreenshotFormat = 'png';
+ */
 export type ScreenshotFormat = (typeof SCREENSHOT_FORMATS)[number];
 
-/** A stored screenshot, shared by hash within one company. */
+/**
+ * A stored screenshot, shared by hash within one company.
+ *
+ * @example
+ * const { screenshot } = await dedupeScreenshot(db, { companyId, workflowId, content }); // a Screenshot
+ */
 export const Screenshot = defineEntity({
   name: 'Screenshot',
   tableName: 'screenshots',

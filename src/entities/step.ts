@@ -5,10 +5,34 @@ import { createdAt, optionalTimestamp } from './timestamps.js';
 import { User } from './user.js';
 import { Workflow } from './workflow.js';
 
+/**
+ * Actions the recorder captures.
+ *
+ * @example
+ * const steps = recorded.filter((s) => ACTION_TYPES.includes(s.actionType));
+ */
 export const ACTION_TYPES = ['click', 'input_commit', 'select_change', 'submit', 'navigate'] as const;
+/**
+ * One of {@link ACTION_TYPES}.
+ *
+ * @example
+ * const action: ActionType = 'input_commit';
+ */
 export type ActionType = (typeof ACTION_TYPES)[number];
 
+/**
+ * How a selector was healed.
+ *
+ * @example
+ * await t.steps.update(stepId, { healingMethod: HEALING_METHODS[0] });
+ */
 export const HEALING_METHODS = ['deterministic', 'ai_assisted'] as const;
+/**
+ * One of {@link HEALING_METHODS}.
+ *
+ * @example
+ * const method: HealingMethod = 'ai_assisted';
+ */
 export type HealingMethod = (typeof HEALING_METHODS)[number];
 
 /** How the recorder found the element. */
@@ -55,7 +79,12 @@ export interface StepHealedSelectors {
   [key: string]: unknown;
 }
 
-/** One recorded action of a workflow, ordered by `stepNumber`. */
+/**
+ * One recorded action of a workflow, ordered by `stepNumber`.
+ *
+ * @example
+ * const steps = await t.steps.listByWorkflow(workflowId); // Step[], by stepNumber
+ */
 export const Step = defineEntity({
   name: 'Step',
   tableName: 'steps',

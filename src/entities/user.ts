@@ -2,10 +2,27 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { Company } from './company.js';
 import { createdAt, optionalTimestamp } from './timestamps.js';
 
+/**
+ * Roles a user can have, enforced by a CHECK constraint.
+ *
+ * @example
+ * const isAdmin = user.role === USER_ROLES[0];
+ */
 export const USER_ROLES = ['admin', 'regular'] as const;
+/**
+ * One of {@link USER_ROLES}.
+ *
+ * @example
+ * const role: UserRole = 'regular';
+ */
 export type UserRole = (typeof USER_ROLES)[number];
 
-/** A person who signs in; belongs to one company. `passwordHash` is never serialized. */
+/**
+ * A person who signs in; belongs to one company. `passwordHash` is never serialized.
+ *
+ * @example
+ * const user = await authenticate(db, { email, password }); // a User, or null
+ */
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',

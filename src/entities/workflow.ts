@@ -3,10 +3,27 @@ import { Company } from './company.js';
 import { createdAt, optionalTimestamp } from './timestamps.js';
 import { User } from './user.js';
 
+/**
+ * A workflow's lifecycle states; transitions follow `WORKFLOW_STATUS_TRANSITIONS`.
+ *
+ * @example
+ * const page = await t.workflows.list({ status: WORKFLOW_STATUSES[2] }); // 'active'
+ */
 export const WORKFLOW_STATUSES = ['draft', 'processing', 'active', 'needs_review', 'broken', 'archived'] as const;
+/**
+ * One of {@link WORKFLOW_STATUSES}.
+ *
+ * @example
+ * const status: WorkflowStatus = 'needs_review';
+ */
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
-/** A recorded browser workflow: ordered steps plus its health metrics. */
+/**
+ * A recorded browser workflow: ordered steps plus its health metrics.
+ *
+ * @example
+ * const wf = await t.workflows.get(id); // a Workflow, or null
+ */
 export const Workflow = defineEntity({
   name: 'Workflow',
   tableName: 'workflows',

@@ -12,14 +12,24 @@ import { dialectOf } from './dialect-of.js';
 import { withMigrationLock } from './migration-lock.js';
 import { checkSchema, type SchemaCheck } from './schema-check.js';
 
-/** One migration as `history()` reports it. */
+/**
+ * One migration as `history()` reports it.
+ *
+ * @example
+ * for (const m of await db.migrator.history()) console.log(m.name, m.applied ? m.appliedAt : 'pending');
+ */
 export interface MigrationStatus {
   name: string;
   applied: boolean;
   appliedAt: Date | null;
 }
 
-/** Options of {@link createMigrationRunner}. */
+/**
+ * Options of {@link createMigrationRunner}.
+ *
+ * @example
+ * createMigrationRunner(orm, { onProgress: (e) => console.log(e.action, e.name, `${e.ms} ms`) });
+ */
 export interface MigrationRunnerOptions {
   /** The migrations to run (default: the bundled ones of the ORM's dialect). Tests inject their own. */
   migrations?: readonly MigrationEntry[];
@@ -286,7 +296,12 @@ export class MigrationRunner {
   }
 }
 
-/** Creates a {@link MigrationRunner} for a MikroORM instance (yours or `db.orm`). */
+/**
+ * Creates a {@link MigrationRunner} for a MikroORM instance (yours or `db.orm`).
+ *
+ * @example
+ * const applied = await createMigrationRunner(orm).up();
+ */
 export function createMigrationRunner(orm: MikroORM, options?: MigrationRunnerOptions): MigrationRunner {
   return new MigrationRunner(orm, options);
 }

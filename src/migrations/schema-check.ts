@@ -5,7 +5,12 @@ import { DatabaseError } from '../errors.js';
 import { dialectOf } from './dialect-of.js';
 import { normalizeSqliteSchema } from './normalize-sqlite-schema.js';
 
-/** The result of comparing the live schema with the entities. */
+/**
+ * The result of comparing the live schema with the entities.
+ *
+ * @example
+ * const { inSync, statements }: SchemaCheck = await db.migrator.check();
+ */
 export interface SchemaCheck {
   /** True when the database matches the entities. */
   inSync: boolean;

@@ -13,6 +13,9 @@ function isSqlite(platform: Platform): boolean {
  * wrote text; SQLite sorts every integer before every text, so one column holding
  * both breaks ordering and keyset pagination. Fixed-width ISO text sorts correctly
  * as text and is what `strftime('%Y-%m-%dT%H:%M:%fZ')` produces for defaults.
+ *
+ * @example
+ * defineEntity({ name: 'Audit', properties: { at: p.type(UtcDateTimeType).$type<Date>() } });
  */
 export class UtcDateTimeType extends DateTimeType {
   override convertToDatabaseValue(value: unknown, platform: Platform): any {

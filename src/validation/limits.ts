@@ -1,6 +1,9 @@
 /**
  * Maximum sizes of user-supplied values, checked before anything is written. Generous for
  * real recordings, small enough that a hostile caller cannot make one row huge.
+ *
+ * @example
+ * if (bytes.length > LIMITS.screenshotBytes) return res.writeHead(413).end();
  */
 export const LIMITS = Object.freeze({
   /** Names, titles, labels, emails and other one-line strings, in characters. */
