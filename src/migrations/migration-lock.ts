@@ -24,6 +24,15 @@ export async function withMigrationLock<T>(
 ): Promise<T> {
   if (dialect === 'postgresql') {
     return connection.transactional(async (trx) => {
+      // A killed client's backend otherwise finishes its running statement before the lock is
+      // released; checking the socket every 500 ms frees the lock promptly (PostgreSQL 14+).
+      await connection.execute(
+        "select case when current_setting('server_version_num')::int >= 140000 " +
+          "then set_config('client_connection_check_interval', '500ms', true) end",
+        [],
+        'all',
+        trx,
+      );
       await connection.execute(`select pg_advisory_xact_lock(${PG_LOCK_KEY})`, [], 'all', trx);
       return work(trx);
     });
