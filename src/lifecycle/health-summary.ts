@@ -131,9 +131,9 @@ export function buildHealthSummaryQueries(
         'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
         // The window's range of the (workflow_id, created_at) index, read first: `offset 0` keeps
         // PostgreSQL from combining it with the status and step_id indexes, whose entries for
-        // every workflow of every company grow with the whole table.
+        // every workflow of every company grow with the whole table (SQLite uses one index anyway).
         'select h."step_id", h."status", h."created_at" from "health_logs" h ' +
-        'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? offset 0) h ' +
+        `where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?${dialect === 'postgresql' ? ' offset 0' : ''}) h ` +
         'where h."status" = \'failed\' and h."step_id" is not null group by h."step_id") f ' +
         'join "steps" s on s."id" = f."step_id" ' +
         'order by f.failures desc, f.last_at desc, s."step_number" asc',
