@@ -146,12 +146,14 @@ export async function seed(
       `case when i % 10 = 0 then 'failed' when i % 10 = 1 then 'healed_deterministic' else 'success' end, ` +
       `case when i % 10 = 0 then 'timeout' else null end, 1000 + (i % 5000), ${ago(pgsql ? `(i::bigint * ${span}) / ${spec.healthLogs}` : `(i * ${span}) / ${spec.healthLogs}`)}`,
   );
-  // Every other workflow has run too (one log each), so the statistics see many workflows.
+  // Every other workflow has run too (one log each, spread over the same days), so the
+  // statistics see many workflows and an even history.
   await fill(
     'health logs of the other workflows',
     totalWorkflows,
     'insert into "health_logs" ("company_id", "workflow_id", "user_id", "status", "execution_time_ms", "created_at")',
-    `((i - 1) % ${C}) + 1, i, ((i - 1) % ${C}) + 1, case when i % 7 = 0 then 'failed' else 'success' end, 1000, ${ago('i % 86400')}`,
+    `((i - 1) % ${C}) + 1, i, ((i - 1) % ${C}) + 1, case when i % 7 = 0 then 'failed' else 'success' end, 1000, ` +
+      `${ago(pgsql ? `(i::bigint * ${span}) / ${totalWorkflows}` : `(i * ${span}) / ${totalWorkflows}`)}`,
   );
   const hex = pgsql ? `lpad(to_hex(i), 64, '0')` : `printf('%064x', i)`;
   await fill(
