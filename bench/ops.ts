@@ -86,7 +86,12 @@ async function rawTransaction<T>(raw: RawDriver, work: () => Promise<T>): Promis
   }
 }
 
-function rawCreateWorkflow(raw: RawDriver, ids: DatasetIds, name: string, steps: StepInput[]): Promise<Row> {
+function rawCreateWorkflow(
+  raw: RawDriver,
+  ids: { companyId: number; userId: number },
+  name: string,
+  steps: StepInput[],
+): Promise<Row> {
   const now = new Date().toISOString();
   return rawTransaction(raw, async () => {
     const owned = await raw.all('select "id" from "users" where "company_id" = ? and "id" in (?)', [
@@ -134,6 +139,8 @@ function rawCreateWorkflow(raw: RawDriver, ids: DatasetIds, name: string, steps:
 export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Operation[] {
   const dialect = raw.dialect;
   const c = ids.companyId;
+  // Workflows are created in the next company, so the reads see the seeded data unchanged.
+  const writer = { companyId: c + 1, userId: c + 1 };
   const steps50 = Array.from({ length: 50 }, (_, i) => makeStep(i + 1));
   const steps500 = Array.from({ length: 500 }, (_, i) => makeStep(i + 1));
   const cursorText =
@@ -150,27 +157,27 @@ export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Opera
       name: 'create-workflow-50-steps',
       perRound: 4,
       library: (i) =>
-        db.forCompany(c).workflows.create({
+        db.forCompany(writer.companyId).workflows.create({
           name: `Bench ${i}`,
           startingUrl: 'https://app.example.test',
           tags: ['bench'],
-          createdBy: ids.userId,
+          createdBy: writer.userId,
           steps: steps50,
         }),
-      raw: (i) => rawCreateWorkflow(raw, ids, `Bench raw ${i}`, steps50),
+      raw: (i) => rawCreateWorkflow(raw, writer, `Bench raw ${i}`, steps50),
     },
     {
       name: 'create-workflow-500-steps',
       perRound: 1,
       library: (i) =>
-        db.forCompany(c).workflows.create({
+        db.forCompany(writer.companyId).workflows.create({
           name: `Bench ${i}`,
           startingUrl: 'https://app.example.test',
           tags: ['bench'],
-          createdBy: ids.userId,
+          createdBy: writer.userId,
           steps: steps500,
         }),
-      raw: (i) => rawCreateWorkflow(raw, ids, `Bench raw ${i}`, steps500),
+      raw: (i) => rawCreateWorkflow(raw, writer, `Bench raw ${i}`, steps500),
     },
     {
       name: 'list-workflows-50',
