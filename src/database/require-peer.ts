@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isAbsolute, join } from 'node:path';
 
 /**
  * Loads a CommonJS peer package (MikroORM and its drivers) with `require`, synchronously and
@@ -9,7 +10,10 @@ import { createRequire } from 'node:module';
  * const { SqliteDriver } = requirePeer<typeof import('@mikro-orm/sqlite')>('@mikro-orm/sqlite');
  */
 export function requirePeer<T>(name: string): T {
-  // CommonJS build: __filename; ESM (tests, tsx): import.meta.url.
-  const base = typeof __filename === 'string' ? __filename : import.meta.url;
+  // ESM (tests, tsx, an ESM host): import.meta.url. The CommonJS build has an empty import.meta
+  // and its own absolute __filename (a global '[eval]' can shadow it in ESM run by `node -e`).
+  const url: string | undefined = import.meta.url;
+  const base =
+    url ?? (typeof __filename === 'string' && isAbsolute(__filename) ? __filename : join(process.cwd(), 'x'));
   return createRequire(base)(name) as T;
 }

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { Migration } from '@mikro-orm/migrations';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { INITIAL_MIGRATION, migrationsFor } from '../../src/index.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
+
+const tsx = createRequire(import.meta.url).resolve('tsx');
+const probe = resolve(__dirname, 'start-up-probe.ts');
+
+describeEachDialect('start-up loads the migrator only when migrating', (dialect) => {
+  let target: TestDatabase;
+  beforeEach(async () => {
+    target = await createTestDatabase(dialect);
+  });
+  afterEach(async () => target.drop());
+
+  it('opens and queries without @mikro-orm/migrations or umzug, and loads them to migrate', () => {
+    const out = execFileSync(process.execPath, ['--import', tsx, probe], {
+      env: { ...process.env, DATABASE_URL: target.url },
+      encoding: 'utf8',
+    });
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+    expect(result).toEqual({
+      beforeMigrating: { migrations: false, umzug: false },
+      applied: [INITIAL_MIGRATION],
+      afterMigrating: { migrations: true },
+    });
+  });
+
+  it("keeps migrationsFor's entries the { name, class } MikroORM takes, with a Migration subclass", () => {
+    const [entry] = migrationsFor(dialect);
+    expect(entry.name).toBe(INITIAL_MIGRATION);
+    expect(entry.class.prototype).toBeInstanceOf(Migration);
+    // Defined once: every access gives the same class.
+    expect(migrationsFor(dialect)[0].class).toBe(entry.class);
+  });
+});
