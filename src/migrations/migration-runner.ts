@@ -5,6 +5,7 @@ import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
 import { redactSecrets } from '../database/redact.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { InvalidInputError, MigrationError, OverlayDbError, SchemaDriftError } from '../errors.js';
+import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
 import { bookkeepingTableExists, dropBookkeepingTableIfEmpty } from './adopt/bookkeeping-table.js';
 import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
@@ -69,6 +70,7 @@ export class MigrationRunner {
 
   /** Applies pending migrations, all of them or up to and including `to` (`upgrade head` / `upgrade <rev>`). Returns the names applied. */
   async up(options: { to?: string } = {}): Promise<string[]> {
+    options = runOptions(options, ['to']);
     return this.run(async (trx, applied) => {
       const target =
         options.to === undefined || options.to === 'head' ? this.migrations.length - 1 : this.indexOf(options.to);
@@ -83,6 +85,7 @@ export class MigrationRunner {
    * those after `to` (`downgrade <rev>`; `'base'` reverts everything). Returns the names reverted.
    */
   async down(options: { to?: string; steps?: number } = {}): Promise<string[]> {
+    options = runOptions(options, ['to', 'steps']);
     if (options.steps !== undefined && (!Number.isSafeInteger(options.steps) || options.steps < 1)) {
       throw new InvalidInputError('steps', 'expected a positive integer');
     }
@@ -304,6 +307,15 @@ export class MigrationRunner {
  */
 export function createMigrationRunner(orm: MikroORM, options?: MigrationRunnerOptions): MigrationRunner {
   return new MigrationRunner(orm, options);
+}
+
+/** Checks the options object of up()/down() before anything runs (a caller may pass anything). */
+function runOptions<T extends { to?: string }>(options: T | undefined, allowed: readonly string[]): T {
+  if (options === undefined) return {} as T;
+  const checked = requireObject('options', options);
+  rejectUnknownKeys('options', checked, allowed);
+  if (checked.to !== undefined) requireString('to', checked.to, { max: 255 });
+  return options;
 }
 
 function messageOf(error: unknown): string {
