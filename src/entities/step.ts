@@ -35,7 +35,13 @@ export const HEALING_METHODS = ['deterministic', 'ai_assisted'] as const;
  */
 export type HealingMethod = (typeof HEALING_METHODS)[number];
 
-/** How the recorder found the element. */
+/**
+ * How the recorder found the element (`Step.selectors`). Keys are snake_case as the recorder sends
+ * them; other keys are kept as given.
+ *
+ * @example
+ * const selectors: StepSelectors = { primary: '#email', css: 'form input[name="email"]', data_testid: 'login-email' };
+ */
 export interface StepSelectors {
   primary?: string | null;
   css?: string | null;
@@ -44,7 +50,12 @@ export interface StepSelectors {
   stable_attrs?: Record<string, unknown> | null;
   [key: string]: unknown;
 }
-/** What the element was. */
+/**
+ * What the element was (`Step.elementMeta`); other keys are kept as given.
+ *
+ * @example
+ * const elementMeta: StepElementMeta = { tag_name: 'input', type: 'email', name: 'email', role: 'textbox' };
+ */
 export interface StepElementMeta {
   tag_name?: string | null;
   role?: string | null;
@@ -52,7 +63,12 @@ export interface StepElementMeta {
   name?: string | null;
   [key: string]: unknown;
 }
-/** Where the page was. */
+/**
+ * Where the page was when the step was recorded (`Step.pageContext`); other keys are kept as given.
+ *
+ * @example
+ * const pageContext: StepPageContext = { url: 'https://app.example/login', title: 'Sign in', viewport: { width: 1280, height: 800 } };
+ */
 export interface StepPageContext {
   url?: string | null;
   title?: string | null;
@@ -60,19 +76,34 @@ export interface StepPageContext {
   page_state_hash?: string | null;
   [key: string]: unknown;
 }
-/** What the action carried. */
+/**
+ * What the action carried (`Step.actionData`): the typed value, or where a click landed.
+ *
+ * @example
+ * const actionData: StepActionData = { input_value: 'ada@acme.test' };
+ */
 export interface StepActionData {
   input_value?: string | null;
   click_coordinates?: { x?: number; y?: number; [key: string]: unknown } | null;
   [key: string]: unknown;
 }
-/** Surrounding DOM captured at record time. */
+/**
+ * Surrounding DOM captured at record time (`Step.domContext`), for re-finding the element later.
+ *
+ * @example
+ * const domContext: StepDomContext = { element_html: '<input name="email">', parent_html: '<form id="login">…</form>' };
+ */
 export interface StepDomContext {
   element_html?: string | null;
   parent_html?: string | null;
   [key: string]: unknown;
 }
-/** Selectors before and after an auto-heal. */
+/**
+ * Selectors before and after an auto-heal (`Step.healedSelectors`).
+ *
+ * @example
+ * await t.steps.update(stepId, { healedSelectors: { previous_primary: '#email', healed_primary: 'input[name="email"]' }, healingConfidence: 0.9 });
+ */
 export interface StepHealedSelectors {
   previous_primary?: string | null;
   healed_primary?: string | null;

@@ -15,7 +15,14 @@ import {
 import { queryRows, type SqlParam, sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
-/** AI output for one step. An omitted field is left as it is; `null` clears it. */
+/**
+ * AI output for one step, as `t.steps.applyLabels` takes it. An omitted field is left as it is;
+ * `null` clears it. A label or instruction an admin edited is kept whatever is given here.
+ *
+ * @example
+ * const label: StepLabel = { stepId: 40, fieldLabel: 'Email', instruction: 'Type your work email', aiConfidence: 0.92, aiModel: 'gpt-4o' };
+ * await t.steps.applyLabels(workflowId, [label]);
+ */
 export interface StepLabel {
   stepId: number;
   fieldLabel?: string | null;
@@ -25,7 +32,14 @@ export interface StepLabel {
   aiModel?: string | null;
 }
 
-/** What {@link applyLabels} did. */
+/**
+ * What {@link StepRepository.applyLabels} did: how many steps were written, and the workflow's
+ * status afterwards.
+ *
+ * @example
+ * const { updated, workflowStatus }: ApplyLabelsResult = await t.steps.applyLabels(workflowId, labels);
+ * if (workflowStatus === 'draft') console.log(`${updated} steps labeled; ready for an admin's review`);
+ */
 export interface ApplyLabelsResult {
   /** Steps written (every listed step gets the AI metadata, even where an admin's text is kept). */
   updated: number;

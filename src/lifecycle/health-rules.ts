@@ -2,11 +2,29 @@ import type { HealthStatus } from '../entities/health-log.js';
 import type { NotificationSeverity, NotificationType } from '../entities/notification.js';
 import type { WorkflowStatus } from '../entities/workflow.js';
 
-/** A heal at or above this confidence is trusted: the step's healed selectors are updated. */
+/**
+ * A heal at or above this confidence is trusted: the step's healed selectors are updated. A heal
+ * recorded without a confidence is trusted too.
+ *
+ * @example
+ * const updatesStep = healingConfidence >= HEALING_TRUSTED_CONFIDENCE; // 0.8
+ */
 export const HEALING_TRUSTED_CONFIDENCE = 0.8;
-/** A heal at or above this (and below the trusted level) flags the workflow `needs_review`; below it, `broken`. */
+/**
+ * A heal at or above this (and below the trusted level) flags the workflow `needs_review`; below
+ * it, `broken`.
+ *
+ * @example
+ * const needsReview = confidence >= HEALING_REVIEW_CONFIDENCE && confidence < HEALING_TRUSTED_CONFIDENCE;
+ */
 export const HEALING_REVIEW_CONFIDENCE = 0.6;
-/** Consecutive failed runs that mark a workflow broken when the company sets no `brokenAfterFailures`. */
+/**
+ * Consecutive failed runs that mark a workflow broken when the company sets no
+ * `brokenAfterFailures` (a positive integer in {@link CompanySettings}).
+ *
+ * @example
+ * const threshold = company.settings.brokenAfterFailures ?? DEFAULT_BROKEN_AFTER_FAILURES;
+ */
 export const DEFAULT_BROKEN_AFTER_FAILURES = 3;
 
 /** What a run does to its workflow, decided from the workflow's state read under a row lock. */

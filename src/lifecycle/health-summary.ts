@@ -7,14 +7,26 @@ import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
 import { queryRows, resultFork, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
 
-/** Runs and successes in a time window; `successRate` is null when there were no runs. */
+/**
+ * Runs and successes in a time window of a {@link HealthSummary}. A success is any run not
+ * `failed` (healed runs count); `successRate` is 0..1, or null when there were no runs.
+ *
+ * @example
+ * const { runs, successRate }: HealthWindow = summary.last7Days;
+ */
 export interface HealthWindow {
   runs: number;
   successes: number;
   successRate: number | null;
 }
 
-/** A step that failed in the last 30 days. */
+/**
+ * A step that failed in the last 30 days, with its failure count (an item of
+ * {@link HealthSummary}'s `failingSteps`).
+ *
+ * @example
+ * for (const s of summary.failingSteps) console.log(`step ${s.stepNumber} (${s.fieldLabel ?? 'unlabeled'}): ${s.failures} failures`);
+ */
 export interface FailingStep {
   stepId: number;
   stepNumber: number;
@@ -23,7 +35,13 @@ export interface FailingStep {
   lastFailureAt: Date;
 }
 
-/** The health dashboard of one workflow. */
+/**
+ * The health dashboard of one workflow, as {@link HealthLogRepository.summary} returns it.
+ *
+ * @example
+ * const summary: HealthSummary | null = await t.healthLogs.summary(workflowId);
+ * if (summary) console.log(summary.status, summary.last30Days.successRate);
+ */
 export interface HealthSummary {
   workflowId: number;
   status: WorkflowStatus;

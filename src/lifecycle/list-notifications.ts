@@ -3,7 +3,12 @@ import { InvalidInputError } from '../errors.js';
 import { decodeCursor } from '../tenant/cursor.js';
 import { type SqlParam, timestampTextSql } from './sql.js';
 
-/** Options of a notification page. */
+/**
+ * Options of {@link NotificationRepository.list}.
+ *
+ * @example
+ * const page = await t.notifications.list({ unreadOnly: true, limit: 20 });
+ */
 export interface ListNotificationsOptions {
   /** Only unread notifications (default false). */
   unreadOnly?: boolean;

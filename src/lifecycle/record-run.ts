@@ -35,7 +35,13 @@ import { insertNotification } from './insert-notification.js';
 import { insertReturningSql, queryRows, resultFork, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
-/** One run outcome, as `t.healthLogs.record` takes it. */
+/**
+ * One run outcome, as {@link HealthLogRepository.record} takes it.
+ *
+ * @example
+ * await t.healthLogs.record({ workflowId, userId, status: 'healed_ai', stepId, healingConfidence: 0.86,
+ *   healedSelectors: { previous_primary: '#email', healed_primary: 'input[name="email"]' } });
+ */
 export interface RecordRunInput {
   workflowId: number;
   /** The user who ran the workflow: a user of this company. */
@@ -45,7 +51,11 @@ export interface RecordRunInput {
   stepId?: number | null;
   errorType?: HealthErrorType | null;
   errorMessage?: string | null;
-  /** 0..1; decides what a heal does (see {@link decideRunEffects}). */
+  /**
+   * 0..1; decides what a heal does: at or above {@link HEALING_TRUSTED_CONFIDENCE} (or when
+   * omitted) the step's selectors are updated, from {@link HEALING_REVIEW_CONFIDENCE} the workflow
+   * needs review, below that it is broken.
+   */
   healingConfidence?: number | null;
   /** 0..100. */
   deterministicScore?: number | null;
@@ -59,7 +69,13 @@ export interface RecordRunInput {
   healedSelectors?: StepHealedSelectors | null;
 }
 
-/** What recording a run did. */
+/**
+ * What recording a run did ({@link HealthLogRepository.record}): the log written, the workflow's
+ * new state, and the notification raised if its status changed.
+ *
+ * @example
+ * const { workflow, notification }: RecordRunResult = await t.healthLogs.record({ workflowId, userId, status: 'failed' });
+ */
 export interface RecordRunResult {
   /** The health log row written. */
   log: HealthLog;

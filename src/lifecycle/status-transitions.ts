@@ -17,6 +17,9 @@ import { InvalidInputError } from '../errors.js';
  *
  * `processing → active` is refused on purpose: a workflow is published only after its labels
  * exist and an admin saw it as a draft.
+ *
+ * @example
+ * const nextStatuses = WORKFLOW_STATUS_TRANSITIONS[workflow.status]; // e.g. a status menu's choices
  */
 export const WORKFLOW_STATUS_TRANSITIONS: Readonly<Record<WorkflowStatus, readonly WorkflowStatus[]>> = Object.freeze({
   draft: Object.freeze(['processing', 'active', 'needs_review', 'broken', 'archived'] as const),

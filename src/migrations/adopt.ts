@@ -10,7 +10,15 @@ import { assertSqliteRowsAdoptable } from './adopt/assert-sqlite-rows-adoptable.
 import { normalizeEmails } from './adopt/normalize-emails.js';
 import { rebuildSqliteTables } from './adopt/rebuild-sqlite-tables.js';
 
-/** What {@link MigrationRunner.adopt} did. */
+/**
+ * What {@link MigrationRunner.adopt} did: whether a database made by the Python backend's Alembic
+ * migrations was taken over, and from which revision. Adopting a database that is already ours is
+ * a no-op that reports `adopted: false`.
+ *
+ * @example
+ * const { adopted, fromRevision }: AdoptResult = await db.migrator.adopt();
+ * if (adopted) console.log(`took over Alembic revision ${fromRevision}`);
+ */
 export interface AdoptResult {
   /** True when an Alembic database was taken over; false when the database was already ours. */
   adopted: boolean;

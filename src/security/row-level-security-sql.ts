@@ -1,7 +1,13 @@
 import { InvalidInputError } from '../errors.js';
 import { TENANT_SETTING } from './row-level-security-flag.js';
 
-/** Options of {@link rowLevelSecuritySql} and {@link enableRowLevelSecurity}. */
+/**
+ * Options of {@link rowLevelSecuritySql} and {@link enableRowLevelSecurity}: which role the app
+ * connects as, and which role maintains the schema.
+ *
+ * @example
+ * await enableRowLevelSecurity(owner, { appRole: 'overlay_app', maintenanceRole: 'overlay_owner' });
+ */
 export interface RowLevelSecurityOptions {
   /** The non-owner role the application connects as for tenant scopes (granted DML, bound by the policies). */
   appRole: string;
@@ -14,7 +20,13 @@ export interface RowLevelSecurityOptions {
   maintenanceRole?: string;
 }
 
-/** The tables whose rows belong to one company through `company_id`. */
+/**
+ * The tables whose rows belong to one company through `company_id`. Row-level security also
+ * protects `companies` (by its `id`), which is not in this list.
+ *
+ * @example
+ * for (const table of RLS_TENANT_TABLES) await client.query(`select count(*) from "${table}"`); // counts only the current tenant's rows
+ */
 export const RLS_TENANT_TABLES = Object.freeze([
   'users',
   'workflows',

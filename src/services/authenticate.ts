@@ -6,7 +6,13 @@ import { verifyPassword } from './hash-password.js';
 import { EMAIL_MAX_LENGTH } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
-/** Input of {@link authenticate}. */
+/**
+ * Input of {@link authenticate} and {@link authenticateOrFail}: the credentials as the user typed them.
+ *
+ * @example
+ * const credentials: AuthenticateInput = { email: 'Ada@Acme.test ', password: 'correct horse 9' };
+ * const user = await authenticate(db, credentials);
+ */
 export interface AuthenticateInput {
   /** Compared trimmed and case-insensitively. */
   email: string;

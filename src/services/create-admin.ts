@@ -9,7 +9,13 @@ import { normalizeEmail } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { validatePassword } from './validate-password.js';
 
-/** Input of {@link createAdmin}. */
+/**
+ * Input of {@link createAdmin}: the new admin's company, sign-in credentials and optional display name.
+ *
+ * @example
+ * const input: CreateAdminInput = { companyId: company.id, email: 'ada@acme.test', password: 'correct horse 9', name: 'Ada' };
+ * const admin = await createAdmin(db, input);
+ */
 export interface CreateAdminInput {
   companyId: number;
   /** Trimmed and stored lower-cased; unique across all companies, whatever the case. */

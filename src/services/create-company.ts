@@ -11,7 +11,13 @@ import {
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { withFreshInviteToken } from './with-fresh-invite-token.js';
 
-/** Input of {@link createCompany}. */
+/**
+ * Input of {@link createCompany}: the company's display name and, optionally, its settings.
+ *
+ * @example
+ * const input: CreateCompanyInput = { name: 'Acme Corp', settings: { brokenAfterFailures: 5 } };
+ * const company = await createCompany(db, input);
+ */
 export interface CreateCompanyInput {
   /** Display name, trimmed; 1–500 characters. */
   name: string;

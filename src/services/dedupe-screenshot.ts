@@ -20,7 +20,13 @@ import { requireScreenshotHash, screenshotHash } from './screenshot-hash.js';
 import { screenshotStorageKey } from './screenshot-storage-key.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
-/** Input of {@link dedupeScreenshot}: the image bytes (`content`), or their hash and what the caller knows. */
+/**
+ * Input of {@link dedupeScreenshot}: the image bytes (`content`), or their hash and what the
+ * caller knows. Give `storageUrl` or `storageBaseUrl`, not both.
+ *
+ * @example
+ * const input: DedupeScreenshotInput = { companyId, workflowId, content: png, storageBaseUrl: 'https://cdn.example.com' };
+ */
 export interface DedupeScreenshotInput {
   companyId: number;
   /** The workflow the screenshot was taken for; it must belong to `companyId`. */
@@ -41,11 +47,18 @@ export interface DedupeScreenshotInput {
   height?: number;
   /** `jpeg` or `png`; taken from `content` when given, else default `jpeg` (the column's default). */
   format?: ScreenshotFormat;
-  /** The largest accepted image, in bytes (default {@link LIMITS.screenshotBytes}, 5 MiB). */
+  /** The largest accepted image, in bytes (default `LIMITS.screenshotBytes`, 5 MiB; see {@link LIMITS}). */
   maxBytes?: number;
 }
 
-/** What {@link dedupeScreenshot} returns. */
+/**
+ * What {@link dedupeScreenshot} returns: the company's row for the image, and whether it existed
+ * already (then skip the upload).
+ *
+ * @example
+ * const { screenshot, deduplicated }: DedupeScreenshotResult = await dedupeScreenshot(db, { companyId, workflowId, content: png });
+ * if (!deduplicated) await bucket.put(screenshot.storageKey, png);
+ */
 export interface DedupeScreenshotResult {
   /** The company's one row for this hash: new, or the one stored before (possibly for another workflow). */
   screenshot: Screenshot;

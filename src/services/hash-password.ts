@@ -1,7 +1,13 @@
 import bcrypt from 'bcryptjs';
 import { PASSWORD_MAX_BYTES } from './validate-password.js';
 
-/** The bcrypt cost of every hash this library writes (as the original Python backend did). */
+/**
+ * The bcrypt cost of every hash this library writes (as the original Python backend did). Every
+ * sign-in runs one comparison at this cost, hit or miss.
+ *
+ * @example
+ * const weaker = Number(storedHash.split('$')[2]) < BCRYPT_COST; // a hash imported from elsewhere
+ */
 export const BCRYPT_COST = 12;
 
 /**

@@ -1,7 +1,12 @@
 import type { ScreenshotFormat } from '../entities/screenshot.js';
 import { InvalidInputError } from '../errors.js';
 
-/** What an image's header says about it. */
+/**
+ * What an image's header says about it, as {@link readImageHeader} returns it.
+ *
+ * @example
+ * const { format, width, height }: ImageHeader = readImageHeader(png);
+ */
 export interface ImageHeader {
   format: ScreenshotFormat;
   width: number;

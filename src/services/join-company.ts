@@ -9,7 +9,13 @@ import { normalizeEmail } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { validatePassword } from './validate-password.js';
 
-/** Input of {@link joinCompany}. */
+/**
+ * Input of {@link joinCompany}: the invite token the user was given, and their credentials.
+ *
+ * @example
+ * const input: JoinCompanyInput = { inviteToken, email: 'bob@acme.test', password: 'hunter22 again', name: 'Bob' };
+ * const user = await joinCompany(db, input);
+ */
 export interface JoinCompanyInput {
   /** The company's current invite token (see {@link rotateInviteToken}). */
   inviteToken: string;

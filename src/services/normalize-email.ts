@@ -1,7 +1,12 @@
 import { InvalidInputError } from '../errors.js';
 import { requireString } from '../validation/validators.js';
 
-/** The longest email address accepted (RFC 5321's limit on a forward path, less the brackets). */
+/**
+ * The longest email address accepted (RFC 5321's limit on a forward path, less the brackets).
+ *
+ * @example
+ * const emailField = { type: 'email', maxLength: EMAIL_MAX_LENGTH }; // a sign-up form with the server's limit
+ */
 export const EMAIL_MAX_LENGTH = 254;
 
 // Dot-atom local part (RFC 5322) plus any Unicode letter or digit (RFC 6531); quoted local parts are refused.

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
 
-/** The form of a screenshot hash: `sha256:` and 64 lowercase hex digits. */
+/**
+ * The form of a screenshot hash: `sha256:` and 64 lowercase hex digits, as {@link screenshotHash}
+ * makes it.
+ *
+ * @example
+ * if (!SCREENSHOT_HASH_PATTERN.test(body.hash)) return reply.status(400).send('bad hash');
+ */
 export const SCREENSHOT_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 /**

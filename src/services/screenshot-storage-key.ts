@@ -2,7 +2,12 @@ import type { ScreenshotFormat } from '../entities/screenshot.js';
 import { SCREENSHOT_FORMATS } from '../entities/screenshot.js';
 import { requireId, requireOneOf } from '../validation/validators.js';
 
-/** What a screenshot's storage key is made of. */
+/**
+ * What a screenshot's storage key is made of (see {@link screenshotStorageKey}).
+ *
+ * @example
+ * const parts: ScreenshotKeyParts = { companyId: 1, workflowId: 7, screenshotId: 42, format: 'png' };
+ */
 export interface ScreenshotKeyParts {
   companyId: number;
   workflowId: number;

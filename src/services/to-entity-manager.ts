@@ -4,7 +4,14 @@ import type { Database } from '../database/database.js';
 import { Company } from '../entities/company.js';
 import { InvalidInputError } from '../errors.js';
 
-/** What the helper services accept: an open {@link Database}, or an EntityManager of a host's own MikroORM. */
+/**
+ * What the helper services accept: an open {@link Database}, or an EntityManager of a host's own
+ * MikroORM. An EntityManager inside `em.transactional(...)` keeps that transaction, so the service
+ * commits or rolls back with the host's work.
+ *
+ * @example
+ * await orm.em.transactional((em) => createAdmin(em, { companyId, email, password }));
+ */
 export type ServiceTarget = Database | EntityManager;
 
 /**

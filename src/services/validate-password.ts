@@ -1,9 +1,20 @@
 import { InvalidInputError } from '../errors.js';
 import { requireString } from '../validation/validators.js';
 
-/** The fewest characters a new password may have. */
+/**
+ * The fewest characters (Unicode code points) a new password may have.
+ *
+ * @example
+ * const passwordField = { type: 'password', minLength: PASSWORD_MIN_LENGTH };
+ */
 export const PASSWORD_MIN_LENGTH = 8;
-/** The most UTF-8 bytes a password may have: bcrypt ignores everything after byte 72. */
+/**
+ * The most UTF-8 bytes a password may have: bcrypt ignores everything after byte 72. Count
+ * bytes, not characters: an accented letter takes two.
+ *
+ * @example
+ * const tooLong = Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES;
+ */
 export const PASSWORD_MAX_BYTES = 72;
 
 /**

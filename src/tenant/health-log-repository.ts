@@ -10,7 +10,12 @@ import { encodeCursor } from './cursor.js';
 import { mapRows } from './map-rows.js';
 import type { TenantContext } from './tenant-context.js';
 
-/** Options of {@link HealthLogRepository.listByWorkflow}. */
+/**
+ * Options of {@link HealthLogRepository.listByWorkflow}.
+ *
+ * @example
+ * const next = await t.healthLogs.listByWorkflow(workflowId, { limit: 20, cursor: page.nextCursor });
+ */
 export interface ListHealthLogsOptions {
   /** Page size, 1..500 (default 50). */
   limit?: number;
@@ -18,7 +23,13 @@ export interface ListHealthLogsOptions {
   cursor?: string | null;
 }
 
-/** A page of `healthLogs.listByWorkflow`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+/**
+ * A page of {@link HealthLogRepository.listByWorkflow}, newest first; pass `nextCursor` back as
+ * `cursor` for the next page (null: last page).
+ *
+ * @example
+ * const page: HealthLogPage = await t.healthLogs.listByWorkflow(workflowId);
+ */
 export interface HealthLogPage {
   items: HealthLog[];
   nextCursor: string | null;

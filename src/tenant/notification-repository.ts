@@ -28,7 +28,13 @@ import type { TenantContext } from './tenant-context.js';
 
 export type { ListNotificationsOptions } from '../lifecycle/list-notifications.js';
 
-/** What {@link NotificationRepository.create} takes. */
+/**
+ * What {@link NotificationRepository.create} takes: an admin notification of this company,
+ * optionally about one of its workflows.
+ *
+ * @example
+ * await t.notifications.create({ type: 'high_failure_rate', title: 'Checkout fails 4 runs in 10', workflowId });
+ */
 export interface NotificationInput {
   type: NotificationType;
   /** Default: `error` for workflow_broken, `info` for workflow_healed, `warning` otherwise. */
@@ -40,13 +46,24 @@ export interface NotificationInput {
   workflowId?: number | null;
 }
 
-/** A page of `notifications.list`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+/**
+ * A page of {@link NotificationRepository.list}, unread first; pass `nextCursor` back as `cursor`
+ * for the next page (null: last page).
+ *
+ * @example
+ * const page: NotificationPage = await t.notifications.list({ unreadOnly: true });
+ */
 export interface NotificationPage {
   items: Notification[];
   nextCursor: string | null;
 }
 
-/** The severity a notification type gets when `create` is not told one. */
+/**
+ * The severity a notification type gets when `t.notifications.create` is not told one.
+ *
+ * @example
+ * DEFAULT_NOTIFICATION_SEVERITY.workflow_broken; // 'error'
+ */
 export const DEFAULT_NOTIFICATION_SEVERITY: Readonly<Record<NotificationType, NotificationSeverity>> = Object.freeze({
   workflow_broken: 'error',
   workflow_healed: 'info',

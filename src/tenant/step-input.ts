@@ -20,7 +20,14 @@ import {
   requireOneOf,
 } from '../validation/validators.js';
 
-/** One recorded step given to `workflows.create`. */
+/**
+ * One recorded step given to {@link WorkflowRepository.create}. Validated with the workflow, before
+ * anything is written.
+ *
+ * @example
+ * const step: StepInput = { actionType: 'click', selectors: { primary: '#submit' }, elementMeta: { tag_name: 'button' },
+ *   pageContext: { url: 'https://app.example/login' } };
+ */
 export interface StepInput {
   /** Position in the workflow (≥ 1, unique). Give it for every step or for none (then 1..n in order). */
   stepNumber?: number;

@@ -12,7 +12,13 @@ import {
   requireOneOf,
 } from '../validation/validators.js';
 
-/** What `steps.update` may change: an admin's label edits, auto-healing results, the screenshot. */
+/**
+ * What {@link StepRepository.update} may change: an admin's label edits, auto-healing results, the
+ * screenshot. Keys left out are not changed; `null` clears.
+ *
+ * @example
+ * await t.steps.update(stepId, { fieldLabel: 'Invoice number' }, { editedBy: adminId });
+ */
 export interface StepPatch {
   /** An admin's edit: sets `labelEdited`, `editedAt` and `editedBy`. */
   fieldLabel?: string | null;
@@ -28,7 +34,12 @@ export interface StepPatch {
   screenshotId?: number | null;
 }
 
-/** Options of `steps.update`. */
+/**
+ * Options of {@link StepRepository.update}.
+ *
+ * @example
+ * await t.steps.update(stepId, { instruction: 'Type the invoice number' }, { editedBy: adminId });
+ */
 export interface StepUpdateOptions {
   /** The user making a label or instruction edit; must be a user of the same company. */
   editedBy?: number | null;

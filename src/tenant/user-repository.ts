@@ -4,7 +4,12 @@ import { guard } from './guard.js';
 import { ownQuery, readFork } from './read-fork.js';
 import type { TenantContext } from './tenant-context.js';
 
-/** A user as the tenant scope returns it: never with its password hash. */
+/**
+ * A user as the tenant scope returns it: never with its password hash.
+ *
+ * @example
+ * const user: PublicUser | null = await t.users.get(userId);
+ */
 export type PublicUser = Omit<User, 'passwordHash'>;
 
 /**

@@ -10,7 +10,12 @@ import {
 import { parseTags } from './parse-tags.js';
 import { type ParsedStep, parseStepInputs, type StepInput } from './step-input.js';
 
-/** What `workflows.create` takes. */
+/**
+ * What {@link WorkflowRepository.create} takes: the workflow and, optionally, its recorded steps.
+ *
+ * @example
+ * const wf = await t.workflows.create({ name: 'Pay invoice', startingUrl: 'https://app.example/invoices', tags: ['finance'], steps });
+ */
 export interface WorkflowCreateInput {
   name: string;
   startingUrl: string;

@@ -12,14 +12,19 @@ import {
 } from '../validation/validators.js';
 import { decodeCursor } from './cursor.js';
 
-/** Options of `workflows.list`. */
+/**
+ * Options of {@link WorkflowRepository.list}: filters that combine, and keyset pagination.
+ *
+ * @example
+ * const page = await t.workflows.list({ status: 'active', tag: 'finance', limit: 20 });
+ */
 export interface WorkflowListOptions {
   status?: WorkflowStatus;
   /** Only workflows carrying this tag. */
   tag?: string;
   /** Only workflows created by this user (another company's user simply matches nothing). */
   createdBy?: number;
-  /** Page size, default {@link DEFAULT_PAGE_SIZE}, at most `LIMITS.pageSize`. */
+  /** Page size, default 50, at most `LIMITS.pageSize` (500). */
   limit?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string | null;

@@ -10,8 +10,11 @@ import {
 import { parseTags } from './parse-tags.js';
 
 /**
- * What `workflows.update` may change. Health metrics (success rate, uses, failures, last runs)
- * are not here: they follow from recorded runs.
+ * What {@link WorkflowRepository.update} may change. Health metrics (success rate, uses, failures,
+ * last runs) are not here: they follow from recorded runs.
+ *
+ * @example
+ * await t.workflows.update(workflowId, { status: 'active', tags: ['finance'] });
  */
 export interface WorkflowPatch {
   name?: string;

@@ -52,13 +52,30 @@ const SELECT_WORKFLOW_SQL = 'select * from "workflows" where "id" = ? and "compa
 const SELECT_STEPS_SQL =
   'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc';
 
-/** A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON). */
+/**
+ * A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON).
+ *
+ * @example
+ * const wf: WorkflowWithSteps | null = await t.workflows.getWithSteps(workflowId);
+ */
 export type WorkflowWithSteps = Workflow & { readonly steps: Step[] };
 
-/** One item of `workflows.list`: a workflow with `stepCount`, how many steps it has (also in its JSON). */
+/**
+ * One item of {@link WorkflowRepository.list}: a workflow with `stepCount`, how many steps it has
+ * (also in its JSON).
+ *
+ * @example
+ * for (const wf of page.items) console.log(wf.name, wf.stepCount);
+ */
 export type WorkflowSummary = Workflow & { readonly stepCount: number };
 
-/** A page of `workflows.list`; pass `nextCursor` back as `cursor` for the next page (null: last page). */
+/**
+ * A page of {@link WorkflowRepository.list}; pass `nextCursor` back as `cursor` for the next page
+ * (null: last page).
+ *
+ * @example
+ * const page: WorkflowPage = await t.workflows.list({ status: 'active' });
+ */
 export interface WorkflowPage {
   items: WorkflowSummary[];
   nextCursor: string | null;
