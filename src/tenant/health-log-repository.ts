@@ -8,6 +8,7 @@ import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
 import { mapRows } from './map-rows.js';
+import { DEFAULT_PAGE_SIZE } from './page-size.js';
 import type { TenantContext } from './tenant-context.js';
 
 /**
@@ -34,8 +35,6 @@ export interface HealthLogPage {
   items: HealthLog[];
   nextCursor: string | null;
 }
-
-const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * A company's run history (`t.healthLogs`): recording a run updates the workflow's metrics and

@@ -24,6 +24,7 @@ import {
 } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
 import { mapRows } from './map-rows.js';
+import { DEFAULT_PAGE_SIZE } from './page-size.js';
 import type { TenantContext } from './tenant-context.js';
 
 export type { ListNotificationsOptions } from '../lifecycle/list-notifications.js';
@@ -72,7 +73,6 @@ export const DEFAULT_NOTIFICATION_SEVERITY: Readonly<Record<NotificationType, No
 });
 
 const INPUT_KEYS = ['type', 'severity', 'title', 'message', 'actionUrl', 'workflowId'] as const;
-const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * A company's admin notifications (`t.notifications`). Every read is filtered by the scope's

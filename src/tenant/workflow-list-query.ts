@@ -11,6 +11,7 @@ import {
   requireString,
 } from '../validation/validators.js';
 import { decodeCursor } from './cursor.js';
+import { DEFAULT_PAGE_SIZE } from './page-size.js';
 
 /**
  * Options of {@link WorkflowRepository.list}: filters that combine, and keyset pagination.
@@ -29,9 +30,6 @@ export interface WorkflowListOptions {
   /** `nextCursor` of the previous page. */
   cursor?: string | null;
 }
-
-/** Page size of list calls when `limit` is not given. */
-export const DEFAULT_PAGE_SIZE = 50;
 
 /** Validated {@link WorkflowListOptions}; `after` is the decoded keyset position. */
 export interface ParsedWorkflowListOptions {
