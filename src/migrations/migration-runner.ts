@@ -2,6 +2,7 @@ import type { MikroORM, Transaction } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlDriver } from '@mikro-orm/knex';
 import { type MigrationEntry, migrationsFor } from '../../migrations/index.js';
 import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
+import { dialectOf } from '../database/platform-dialect.js';
 import { redactSecrets } from '../database/redact.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { InvalidInputError, MigrationError, OverlayDbError, SchemaDriftError } from '../errors.js';
@@ -9,7 +10,6 @@ import { rejectUnknownKeys, requireObject, requireString } from '../validation/v
 import { bookkeepingTableExists, dropBookkeepingTableIfEmpty } from './adopt/bookkeeping-table.js';
 import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
-import { dialectOf } from './dialect-of.js';
 import { withMigrationLock } from './migration-lock.js';
 import { checkSchema, type SchemaCheck } from './schema-check.js';
 

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { type AbstractSqlConnection, DatabaseSchema, type SqlSchemaGenerator } from '@mikro-orm/knex';
+import { dialectOf } from '../database/platform-dialect.js';
 import { redactSecrets } from '../database/redact.js';
 import { DatabaseError } from '../errors.js';
-import { dialectOf } from './dialect-of.js';
 import { normalizeSqliteSchema } from './normalize-sqlite-schema.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import type { Dialect } from '../database/options.js';
+import { requireDialect } from '../database/platform-dialect.js';
 import { InvalidInputError } from '../errors.js';
 import { usesRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { runCallsInTransactions } from '../security/run-calls-in-transactions.js';
@@ -28,7 +28,9 @@ import { WorkflowRepository } from './workflow-repository.js';
 export function createTenantScope(em: EntityManager, companyId: number): TenantScope {
   const id = assertCompanyId(companyId);
   const sqlEm = requireSqlEntityManager(em);
-  const ctx = new ScopeContext(sqlEm, id, dialectOf(sqlEm), { rowLevelSecurity: usesRowLevelSecurity(sqlEm) });
+  const ctx = new ScopeContext(sqlEm, id, requireDialect(sqlEm.getPlatform(), 'em'), {
+    rowLevelSecurity: usesRowLevelSecurity(sqlEm),
+  });
   // Under row-level security every call, reads included, runs in a transaction that sets the tenant.
   const wrap = <T extends object>(repository: T): T =>
     ctx.rowLevelSecurity ? runCallsInTransactions(ctx, repository) : repository;
@@ -59,14 +61,4 @@ function requireSqlEntityManager(em: unknown): SqlEntityManager {
     throw new InvalidInputError('em', "this EntityManager's ORM does not register the library's entities");
   }
   return candidate as SqlEntityManager;
-}
-
-function dialectOf(em: SqlEntityManager): Dialect {
-  const platform = em.getPlatform().constructor.name.toLowerCase();
-  if (platform.includes('sqlite')) return 'sqlite';
-  if (platform.includes('postgre')) return 'postgresql';
-  throw new InvalidInputError(
-    'em',
-    `unsupported platform ${em.getPlatform().constructor.name}; use SQLite or PostgreSQL`,
-  );
 }

@@ -1,9 +1,5 @@
 import { DateTimeType, type Platform } from '@mikro-orm/core';
-
-/** True when the platform is one of MikroORM's SQLite flavours. */
-function isSqlite(platform: Platform): boolean {
-  return platform.constructor.name.toLowerCase().includes('sqlite');
-}
+import { platformDialect } from '../database/platform-dialect.js';
 
 /**
  * A timezone-aware timestamp: `timestamptz` on PostgreSQL and ISO-8601 UTC text
@@ -21,7 +17,7 @@ export class UtcDateTimeType extends DateTimeType {
   override convertToDatabaseValue(value: unknown, platform: Platform): any {
     if (value == null) return value;
     const date = value instanceof Date ? value : new Date(value as string | number);
-    if (isSqlite(platform)) return date.toISOString();
+    if (platformDialect(platform) === 'sqlite') return date.toISOString();
     return date;
   }
 
