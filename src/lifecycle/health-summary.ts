@@ -3,9 +3,10 @@ import type { Dialect } from '../database/options.js';
 import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { mapRows } from '../tenant/map-rows.js';
+import type { ReferenceSource } from '../tenant/reference-source.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
-import { queryRows, resultFork, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+import { queryRows, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
 
 /**
  * Runs and successes in a time window of a {@link HealthSummary}. A success is any run not
@@ -70,11 +71,12 @@ const RECENT_LOGS = 10;
  * workflow.
  *
  * @example
- * const s = await healthSummary(ctx.em, ctx.dialect, ctx.companyId, workflowId);
+ * const s = await healthSummary(ctx.sql, ctx.references(), ctx.dialect, ctx.companyId, workflowId);
  * s?.last7Days.successRate; // 0.92
  */
 export async function healthSummary(
   em: SqlEntityManager,
+  refs: ReferenceSource,
   dialect: Dialect,
   companyId: number,
   workflowId: number,
@@ -85,12 +87,11 @@ export async function healthSummary(
   const first = windows[0];
   if (!first) return null;
   const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
-  const out = resultFork(em);
-  const workflow = mapRows(out, Workflow, [workflowRow])[0];
+  const workflow = mapRows(refs, Workflow, [workflowRow])[0];
 
   const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
   const recentLogs = mapRows(
-    out,
+    refs,
     HealthLog,
     recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => row),
   );

@@ -2,7 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
 import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
 import { mapRows } from '../tenant/map-rows.js';
-import { insertReturningSql, queryRows, resultFork, type SqlParam, sqlTimestamp } from './sql.js';
+import type { ReferenceSource } from '../tenant/reference-source.js';
+import { insertReturningSql, queryRows, type SqlParam, sqlTimestamp } from './sql.js';
 
 /** The columns of a notification row, already validated. */
 export interface NotificationValues {
@@ -23,6 +24,7 @@ export interface NotificationValues {
  */
 export async function insertNotification(
   em: SqlEntityManager,
+  refs: ReferenceSource,
   dialect: Dialect,
   values: NotificationValues,
 ): Promise<Notification | null> {
@@ -56,5 +58,5 @@ export async function insertNotification(
       [...columns.map((c) => row[c]), values.workflowId, values.companyId],
     );
   }
-  return rows.length === 0 ? null : mapRows(resultFork(em), Notification, rows)[0];
+  return rows.length === 0 ? null : mapRows(refs, Notification, rows)[0];
 }

@@ -12,6 +12,7 @@ import { Step, type StepHealedSelectors } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
 import { mapRows } from '../tenant/map-rows.js';
+import type { ReferenceSource } from '../tenant/reference-source.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -32,7 +33,7 @@ import {
   type RunEffects,
 } from './health-rules.js';
 import { insertNotification } from './insert-notification.js';
-import { insertReturningSql, queryRows, resultFork, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
+import { insertReturningSql, queryRows, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
 /**
@@ -165,15 +166,18 @@ export async function recordRun(ctx: TenantContext, input: RecordRunInput): Prom
   const run = validateRunInput(input);
   const now = new Date();
   try {
-    return await ctx.transactional(async (em) => {
+    return await ctx.sqlTransaction(async () => {
+      const em = ctx.sql;
+      // One fork for the references of everything returned, made only once a row is mapped.
+      const refs = ctx.references();
       const locked = await lockWorkflowForRun(em, ctx, run);
       const effects = decideRunEffects(locked, run, locked.brokenAfterFailures);
       if (effects.status !== locked.status) assertStatusTransition(locked.status, effects.status);
-      const log = await insertLog(em, ctx.companyId, run, now);
-      const workflow = await updateWorkflowMetrics(em, ctx.companyId, run.workflowId, effects, now);
+      const log = await insertLog(em, refs, ctx.companyId, run, now);
+      const workflow = await updateWorkflowMetrics(em, refs, ctx.companyId, run.workflowId, effects, now);
       if (effects.healStep && run.stepId !== null) await healStep(em, ctx.companyId, run, now);
       const notification = effects.notification
-        ? await insertNotification(em, ctx.dialect, {
+        ? await insertNotification(em, refs, ctx.dialect, {
             companyId: ctx.companyId,
             workflowId: run.workflowId,
             type: effects.notification.type,
@@ -236,7 +240,13 @@ async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run:
   };
 }
 
-async function insertLog(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<HealthLog> {
+async function insertLog(
+  em: SqlEntityManager,
+  refs: ReferenceSource,
+  companyId: number,
+  run: ValidRun,
+  now: Date,
+): Promise<HealthLog> {
   const { sql, params } = insertReturningSql('health_logs', {
     company_id: companyId,
     workflow_id: run.workflowId,
@@ -255,7 +265,7 @@ async function insertLog(em: SqlEntityManager, companyId: number, run: ValidRun,
     created_at: sqlTimestamp(now),
   });
   const rows = await queryRows(em, sql, params);
-  return mapRows(resultFork(em), HealthLog, rows)[0];
+  return mapRows(refs, HealthLog, rows)[0];
 }
 
 /**
@@ -265,6 +275,7 @@ async function insertLog(em: SqlEntityManager, companyId: number, run: ValidRun,
  */
 async function updateWorkflowMetrics(
   em: SqlEntityManager,
+  refs: ReferenceSource,
   companyId: number,
   workflowId: number,
   effects: RunEffects,
@@ -280,16 +291,16 @@ async function updateWorkflowMetrics(
       '"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning *',
     [effects.ok ? 1 : 0, at, effects.status, at, workflowId, companyId],
   );
-  return mapRows(resultFork(em), Workflow, rows)[0];
+  return mapRows(refs, Workflow, rows)[0];
 }
 
 async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<void> {
   const method = run.status === 'healed_ai' ? 'ai_assisted' : 'deterministic';
-  const rows = await queryRows(
+  await queryRows(
     em,
     'update "steps" set "healed_at" = ?, "healing_confidence" = ?, "healing_method" = ?' +
       (run.healedSelectors !== null ? ', "healed_selectors" = ?' : '') +
-      ' where "id" = ? and "company_id" = ? returning *',
+      ' where "id" = ? and "company_id" = ?',
     [
       sqlTimestamp(now),
       run.healingConfidence,
@@ -299,8 +310,6 @@ async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, 
       companyId,
     ],
   );
-  // Keeps a copy of the step already loaded in this scope in step with the row.
-  if (rows[0]) em.map(Step, rows[0]);
 }
 
 function notificationText(

@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { executeNative } from '../database/execute-native.js';
 import type { Dialect } from '../database/options.js';
-import { executeNative } from './execute-native.js';
+import { ReferenceSource } from '../tenant/reference-source.js';
 
 // Small helpers for the hand-written SQL of the lifecycle code. The SQL is hand-written because
 // the hot paths need atomic arithmetic (`total_uses = total_uses + 1`), RETURNING and row locks,
@@ -73,10 +74,11 @@ export function insertReturningSql(
 }
 
 /**
- * A fresh fork (empty identity map, same transaction) to map returned rows into, so that the
- * scope's own EntityManager never accumulates entities between calls and a caller's changes to a
- * returned entity are never flushed by a later call.
+ * Where the entities one call returns get their relation references: a fresh fork of `em`
+ * (empty identity map, same transaction), made only if a returned row has a relation. The
+ * scope's own EntityManager never accumulates entities between calls, and a caller's changes to
+ * a returned entity are never flushed by a later call.
  */
-export function resultFork(em: SqlEntityManager): SqlEntityManager {
-  return em.fork({ clear: true, keepTransactionContext: true }) as SqlEntityManager;
+export function resultFork(em: SqlEntityManager): ReferenceSource {
+  return new ReferenceSource(em);
 }

@@ -1,9 +1,10 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
+import { canBeginNativeTransaction, nativeTransaction } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
-import { queryRows } from '../lifecycle/sql.js';
+import { queryRows, resultFork } from '../lifecycle/sql.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { LIMITS } from '../validation/limits.js';
@@ -118,7 +119,7 @@ export async function dedupeScreenshot(
   if (storageUrl != null && storageBaseUrl != null) {
     throw new InvalidInputError('storageBaseUrl', 'give storageUrl or storageBaseUrl, not both');
   }
-  const em = toEntityManager(db);
+  const em = toEntityManager(db, { fork: false });
   try {
     // Hand-written statements on the primary (a replica may lag), with bound parameters.
     if ((await queryRows(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
@@ -127,11 +128,11 @@ export async function dedupeScreenshot(
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
     const existing = await queryRows(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-    if (existing.length > 0) return { screenshot: mapRows(em, Screenshot, existing)[0], deduplicated: true };
+    if (existing.length > 0)
+      return { screenshot: mapRows(resultFork(em), Screenshot, existing)[0], deduplicated: true };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
-      const result = await em.transactional(async (tx): Promise<DedupeScreenshotResult | null> => {
-        const sqlTx = tx as SqlEntityManager;
+      const insert = async (sqlTx: SqlEntityManager): Promise<DedupeScreenshotResult | null> => {
         // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
         const inserted = await queryRows(sqlTx, INSERT_SCREENSHOT_SQL, [
           companyId,
@@ -148,11 +149,18 @@ export async function dedupeScreenshot(
           const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
           const rows = await queryRows(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
-          return { screenshot: mapRows(sqlTx, Screenshot, rows)[0], deduplicated: false };
+          return { screenshot: mapRows(resultFork(sqlTx), Screenshot, rows)[0], deduplicated: false };
         }
         const rows = await queryRows(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-        return rows.length > 0 ? { screenshot: mapRows(sqlTx, Screenshot, rows)[0], deduplicated: true } : null;
-      });
+        return rows.length > 0
+          ? { screenshot: mapRows(resultFork(sqlTx), Screenshot, rows)[0], deduplicated: true }
+          : null;
+      };
+      const result = canBeginNativeTransaction(em)
+        ? await nativeTransaction(em, () => insert(em))
+        : await em
+            .fork({ clear: true, keepTransactionContext: true })
+            .transactional((tx) => insert(tx as SqlEntityManager));
       if (result) return result;
     }
     throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');

@@ -24,13 +24,18 @@ export type ServiceTarget = Database | EntityManager;
  * @example
  * const em = toEntityManager(db); // or toEntityManager(orm.em)
  */
-export function toEntityManager(target: ServiceTarget): SqlEntityManager {
+export function toEntityManager(target: ServiceTarget, options: { fork?: boolean } = {}): SqlEntityManager {
   const candidate = target as Partial<Database> & Partial<EntityManager>;
+  // Without a fork (hand-written statements only, no entities loaded through it): the
+  // Database's root EntityManager, or the caller's own (its transaction, if it is in one).
+  const fork = options.fork ?? true;
   let em: EntityManager;
   if (typeof candidate?.fork === 'function' && typeof (candidate as Database).migrator === 'object') {
-    em = (target as Database).fork();
+    em = fork ? (target as Database).fork() : (target as Database).orm.em;
   } else if (typeof candidate?.fork === 'function' && typeof candidate.getMetadata === 'function') {
-    em = (target as EntityManager).fork({ clear: true, keepTransactionContext: true });
+    em = fork
+      ? (target as EntityManager).fork({ clear: true, keepTransactionContext: true })
+      : (target as EntityManager);
   } else {
     throw new InvalidInputError('db', 'expected a Database (from openDatabase) or a MikroORM EntityManager');
   }

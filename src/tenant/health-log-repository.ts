@@ -3,7 +3,7 @@ import { HealthLog } from '../entities/health-log.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
 import { type RecordRunInput, type RecordRunResult, recordRun } from '../lifecycle/record-run.js';
-import { queryRows, resultFork } from '../lifecycle/sql.js';
+import { queryRows } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
@@ -83,11 +83,11 @@ export class HealthLogRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await queryRows(this.#ctx.em, sql, params);
+      const rows = await queryRows(this.#ctx.sql, sql, params);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;
-      const out = resultFork(this.#ctx.em);
+      const out = this.#ctx.references();
       return {
         items: mapRows(
           out,
@@ -113,7 +113,13 @@ export class HealthLogRepository {
   async summary(workflowId: number): Promise<HealthSummary | null> {
     requireId('workflowId', workflowId);
     try {
-      return await healthSummary(this.#ctx.em, this.#ctx.dialect, this.#ctx.companyId, workflowId);
+      return await healthSummary(
+        this.#ctx.sql,
+        this.#ctx.references(),
+        this.#ctx.dialect,
+        this.#ctx.companyId,
+        workflowId,
+      );
     } catch (error) {
       throw convertError(error, 'Summarizing workflow health');
     }

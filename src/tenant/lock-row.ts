@@ -1,3 +1,4 @@
+import { queryRows } from '../lifecycle/sql.js';
 import type { OwnedTable } from './owned-ids.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -19,10 +20,10 @@ export async function lockRow<T extends Record<string, unknown>>(
   mode: 'no key update' | 'update' = 'no key update',
 ): Promise<T | null> {
   const lock = ctx.dialect === 'postgresql' ? ` for ${mode}` : '';
-  const rows = await ctx.em.execute<T[]>(
+  const rows = await queryRows<T>(
+    ctx.sql,
     `select ${columns.map((c) => `"${c}"`).join(', ')} from "${table}" where "id" = ? and "company_id" = ?${lock}`,
     [id, ctx.companyId],
-    'all',
   );
   return rows[0] ?? null;
 }

@@ -9,7 +9,7 @@ import {
 import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
 import { insertNotification } from '../lifecycle/insert-notification.js';
 import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
-import { queryRows, resultFork, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
+import { queryRows, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -109,7 +109,7 @@ export class NotificationRepository {
     const actionUrl = optionalString('actionUrl', data.actionUrl, { max: LIMITS.url }) ?? null;
     const workflowId = optionalId('workflowId', data.workflowId) ?? null;
     try {
-      const created = await insertNotification(this.#ctx.em, this.#ctx.dialect, {
+      const created = await insertNotification(this.#ctx.sql, this.#ctx.references(), this.#ctx.dialect, {
         companyId: this.#ctx.companyId,
         workflowId,
         type,
@@ -148,14 +148,14 @@ export class NotificationRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await queryRows(this.#ctx.em, sql, params);
+      const rows = await queryRows(this.#ctx.sql, sql, params);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor =
         rows.length > limit && last
           ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
           : null;
-      const out = resultFork(this.#ctx.em);
+      const out = this.#ctx.references();
       const items = mapRows(
         out,
         Notification,
@@ -178,7 +178,7 @@ export class NotificationRepository {
   async markRead(id: number, userId: number): Promise<Notification> {
     requireId('id', id);
     requireId('userId', userId);
-    const { em, companyId } = this.#ctx;
+    const { sql: em, companyId } = this.#ctx;
     try {
       // One statement on the common path; the tenant check of the user is part of its WHERE.
       const rows = await queryRows(
@@ -188,7 +188,7 @@ export class NotificationRepository {
           'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning *',
         [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
       );
-      if (rows.length > 0) return mapRows(resultFork(em), Notification, rows)[0];
+      if (rows.length > 0) return mapRows(this.#ctx.references(), Notification, rows)[0];
       await this.#assertUser(userId);
       throw new NotFoundError('Notification', id);
     } catch (error) {
@@ -205,7 +205,7 @@ export class NotificationRepository {
    */
   async markAllRead(userId: number): Promise<number> {
     requireId('userId', userId);
-    const { em, companyId } = this.#ctx;
+    const { sql: em, companyId } = this.#ctx;
     try {
       const rows = await queryRows(
         em,
@@ -222,7 +222,7 @@ export class NotificationRepository {
   }
 
   async #assertUser(userId: number): Promise<void> {
-    const rows = await queryRows(this.#ctx.em, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
+    const rows = await queryRows(this.#ctx.sql, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
       userId,
       this.#ctx.companyId,
     ]);

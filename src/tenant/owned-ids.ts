@@ -21,7 +21,7 @@ export async function findOwnedIds(ctx: TenantContext, table: OwnedTable, ids: I
   for (let i = 0; i < unique.length; i += CHUNK) {
     const chunk = unique.slice(i, i + CHUNK);
     const rows = await queryRows<{ id: number | string }>(
-      ctx.em,
+      ctx.sql,
       `select "id" from "${table}" where "company_id" = ? and "id" in (${chunk.map(() => '?').join(', ')})`,
       [ctx.companyId, ...chunk],
     );

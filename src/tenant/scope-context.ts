@@ -2,9 +2,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { FlushMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
+import {
+  activeNativeTransaction,
+  canBeginNativeTransaction,
+  nativeTransaction,
+  poolOf,
+} from '../database/native-transaction.js';
 import type { Dialect } from '../database/options.js';
+import { queryRows } from '../lifecycle/sql.js';
 import { retryTransient } from '../reliability/retry-transient.js';
 import { TENANT_SETTING } from '../security/row-level-security-flag.js';
+import { ReferenceSource } from './reference-source.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Name of the MikroORM filter every scope installs on its own fork. */
@@ -13,10 +21,11 @@ export const TENANT_FILTER = 'overlayTenant';
 export const TENANT_OWNED_ENTITIES = ['User', 'Workflow', 'Screenshot', 'Step', 'HealthLog', 'Notification'] as const;
 
 /**
- * The {@link TenantContext} of one tenant scope: a private fork of the host's EntityManager
- * with an empty identity map, a tenant filter as a second line of defence, and transactions
- * that nest by joining. Inside {@link ScopeContext.transactional}, `em` is the transaction's
- * EntityManager, so code that reads `ctx.em` there runs on the transaction's connection.
+ * The {@link TenantContext} of one tenant scope. Hand-written statements run on the host's
+ * EntityManager (its connection, and its transaction if the host is in one); entity work runs on
+ * a private fork with an empty identity map and a tenant filter as a second line of defence, made
+ * the first time it is needed, so a scope costs nothing to create. Transactions nest by joining.
+ * Inside {@link ScopeContext.transactional}, `em` and `sql` are the transaction's EntityManager.
  *
  * @example
  * const ctx = new ScopeContext(orm.em, 7, 'sqlite');
@@ -27,14 +36,38 @@ export class ScopeContext implements TenantContext {
   readonly dialect: Dialect;
   /** PostgreSQL row-level security: every transaction first sets the tenant setting the policies read. */
   readonly rowLevelSecurity: boolean;
-  readonly #root: SqlEntityManager;
+  readonly #host: SqlEntityManager;
+  #root: SqlEntityManager | undefined;
   readonly #active = new AsyncLocalStorage<SqlEntityManager>();
 
   constructor(em: SqlEntityManager, companyId: number, dialect: Dialect, options: { rowLevelSecurity?: boolean } = {}) {
     this.companyId = companyId;
     this.dialect = dialect;
     this.rowLevelSecurity = dialect === 'postgresql' && options.rowLevelSecurity === true;
-    this.#root = em.fork({
+    this.#host = em;
+  }
+
+  /** The scope's fork, or inside {@link ScopeContext.transactional} the transaction's EntityManager. */
+  get em(): SqlEntityManager {
+    const current = this.#active.getStore();
+    if (current) return current;
+    this.#root ??= this.#fork();
+    return this.#root;
+  }
+
+  /** Where hand-written statements run: the transaction's EntityManager inside one, else the host's. */
+  get sql(): SqlEntityManager {
+    return this.#active.getStore() ?? this.#host;
+  }
+
+  /** Where the entities one call returns get their relation references (a fresh filtered fork). */
+  references(): ReferenceSource {
+    return new ReferenceSource(this.#host, () => this.#fork());
+  }
+
+  /** A fresh fork of the host's EntityManager with an empty identity map and the tenant filter. */
+  #fork(): SqlEntityManager {
+    const fork = this.#host.fork({
       clear: true,
       useContext: false,
       // A host EntityManager that is inside a transaction keeps it: the scope's work joins it.
@@ -47,15 +80,11 @@ export class ScopeContext implements TenantContext {
     // Belt and braces: every query MikroORM builds through this fork (lazy loads of relations
     // on returned entities, populate, native updates and deletes) also gets the company predicate.
     // Repositories do not rely on it: they write the predicate into every statement themselves.
-    this.#root.addFilter(TENANT_FILTER, { company: companyId }, [...TENANT_OWNED_ENTITIES], {
+    fork.addFilter(TENANT_FILTER, { company: this.companyId }, [...TENANT_OWNED_ENTITIES], {
       default: true,
       args: false,
     } as never);
-  }
-
-  /** The scope's fork, or inside {@link ScopeContext.transactional} the transaction's EntityManager. */
-  get em(): SqlEntityManager {
-    return this.#active.getStore() ?? this.#root;
+    return fork;
   }
 
   /**
@@ -67,10 +96,16 @@ export class ScopeContext implements TenantContext {
   async transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
     const current = this.#active.getStore();
     if (current) return work(current);
+    if (activeNativeTransaction(poolOf(this.#host)) !== undefined) {
+      // A bug, not a user error: the entity API inside a native transaction would wait for a
+      // second connection (forever, on SQLite's single one).
+      throw new Error('an EntityManager transaction cannot run inside a native transaction');
+    }
+    const root = this.em;
     const once = () =>
       // A throwaway parent: what the transaction loads or creates is merged into it, not into
       // the scope's fork, so the scope never accumulates state between calls (nor between attempts).
-      this.#root.fork({ clear: true, keepTransactionContext: true }).transactional(async (tx) => {
+      root.fork({ clear: true, keepTransactionContext: true }).transactional(async (tx) => {
         const em = tx as SqlEntityManager;
         // Transaction-local (is_local = true): it ends with the transaction, so a pooled
         // connection (or a transaction-pooling proxy) never carries one company's id to another.
@@ -80,7 +115,31 @@ export class ScopeContext implements TenantContext {
         return this.#active.run(em, () => work(em));
       });
     try {
-      return await (this.#root.isInTransaction() ? once() : retryTransient(once));
+      return await (root.isInTransaction() ? once() : retryTransient(once));
+    } catch (error) {
+      throw convertError(error);
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction whose statements all go through {@link ScopeContext.sql}
+   * (hand-written SQL only, no entity API): a native transaction on a pooled connection, much
+   * cheaper than MikroORM's. Inside a transaction of the scope or of the host, with query
+   * logging on (the log must show every statement), it runs as {@link ScopeContext.transactional}.
+   * Retries and errors as there.
+   */
+  async sqlTransaction<T>(work: () => Promise<T>): Promise<T> {
+    const host = this.#host;
+    if (this.#active.getStore() || !canBeginNativeTransaction(host)) return this.transactional(() => work());
+    const once = () =>
+      nativeTransaction(host, async () => {
+        if (this.rowLevelSecurity) {
+          await queryRows(host, `select set_config('${TENANT_SETTING}', ?, true)`, [String(this.companyId)]);
+        }
+        return work();
+      });
+    try {
+      return await retryTransient(once);
     } catch (error) {
       throw convertError(error);
     }

@@ -43,15 +43,14 @@ export class ScreenshotRepository {
     const wid = requireId('workflowId', workflowId);
     const c = this.#ctx.companyId;
     return guard('Listing screenshots', async () => {
-      const em = readFork(this.#ctx);
-      const rows = await em.execute<Record<string, unknown>[]>(
+      const rows = await this.#ctx.sql.execute<Record<string, unknown>[]>(
         'select * from "screenshots" where "company_id" = ? and "workflow_id" = ? union ' +
           'select "sc".* from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ' +
           'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"',
         [c, wid, c, wid, c],
         'all',
       );
-      return mapRows(em, Screenshot, rows);
+      return mapRows(this.#ctx.references(), Screenshot, rows);
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
+import type { ReferenceSource } from './reference-source.js';
 
 /**
  * What every repository of a tenant scope is built from. The EntityManager here is the
@@ -12,6 +13,12 @@ export interface TenantContext {
   readonly dialect: Dialect;
   /** The scope's own forked EntityManager. Internal: never handed out of the scope. */
   readonly em: SqlEntityManager;
+  /** Where hand-written statements run (the transaction's EntityManager inside one). Internal. */
+  readonly sql: SqlEntityManager;
+  /** Where the entities one call returns get their relation references. */
+  references(): ReferenceSource;
   /** Runs `work` in one transaction (a nested call joins the outer transaction). */
   transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T>;
+  /** Runs `work`, which runs hand-written statements on `sql` only, in one transaction (cheaper). */
+  sqlTransaction<T>(work: () => Promise<T>): Promise<T>;
 }

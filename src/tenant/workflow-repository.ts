@@ -2,7 +2,7 @@ import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { NotFoundError } from '../errors.js';
-import { queryRows, resultFork, type SqlParam, sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
+import { queryRows, type SqlParam, sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
@@ -107,7 +107,8 @@ export class WorkflowRepository {
   async create(input: WorkflowCreateInput): Promise<Workflow> {
     const parsed = parseWorkflowCreate(input);
     const ctx = this.#ctx;
-    return ctx.transactional(async (em) => {
+    return ctx.sqlTransaction(async () => {
+      const em = ctx.sql;
       if (parsed.createdBy !== null) await requireOwnedIds(ctx, 'users', 'createdBy', [parsed.createdBy]);
       const firstUse = new Map<number, number>();
       parsed.steps.forEach((s, i) => {
@@ -157,7 +158,7 @@ export class WorkflowRepository {
         }
         await queryRows(em, insertStepsSql(batch.length), params);
       }
-      return mapRows(resultFork(em), Workflow, rows)[0];
+      return mapRows(ctx.references(), Workflow, rows)[0];
     });
   }
 
@@ -171,8 +172,8 @@ export class WorkflowRepository {
   async get(id: number): Promise<Workflow | null> {
     const wid = requireId('id', id);
     return guard('Reading a workflow', async () => {
-      const rows = await queryRows(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
-      return rows.length === 0 ? null : mapRows(readFork(this.#ctx), Workflow, rows)[0];
+      const rows = await queryRows(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
+      return rows.length === 0 ? null : mapRows(this.#ctx.references(), Workflow, rows)[0];
     });
   }
 
@@ -187,10 +188,10 @@ export class WorkflowRepository {
     const wid = requireId('id', id);
     const c = this.#ctx.companyId;
     return guard('Reading a workflow', async () => {
-      const rows = await queryRows(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, c]);
+      const rows = await queryRows(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, c]);
       if (rows.length === 0) return null;
-      const stepRows = await queryRows(this.#ctx.em, SELECT_STEPS_SQL, [wid, c]);
-      const em = readFork(this.#ctx);
+      const stepRows = await queryRows(this.#ctx.sql, SELECT_STEPS_SQL, [wid, c]);
+      const em = this.#ctx.references();
       return attachExtra(mapRows(em, Workflow, rows)[0], 'steps', mapRows(em, Step, stepRows));
     });
   }
@@ -208,9 +209,9 @@ export class WorkflowRepository {
     const parsed = parseWorkflowListOptions(options);
     const ctx = this.#ctx;
     return guard('Listing workflows', async () => {
-      const em = readFork(ctx);
+      const em = ctx.references();
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
-      const rows = await queryRows(ctx.em, sql, params as SqlParam[]);
+      const rows = await queryRows(ctx.sql, sql, params as SqlParam[]);
       const page = rows.slice(0, parsed.limit);
       const workflows = mapRows(
         em,
@@ -221,7 +222,7 @@ export class WorkflowRepository {
       if (workflows.length > 0) {
         const ids = workflows.map((w) => w.id);
         const grouped = await queryRows<{ workflow_id: number | string; n: number | string }>(
-          ctx.em,
+          ctx.sql,
           `select "workflow_id", count(*) as "n" from "steps" where "company_id" = ? and "workflow_id" in (${ids
             .map(() => '?')
             .join(', ')}) group by "workflow_id"`,

@@ -1,16 +1,6 @@
-import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
-
-// The statements of the hot paths go to the driver's own connection with bound parameters.
-// MikroORM's `execute` inlines every parameter into the SQL text and sends it through knex's
-// query builder, promise chain and pool bookkeeping: several times the cost of the query itself
-// for the small indexed reads and writes of the tenant scope. Same connection (the transaction's,
-// inside a transaction), same type parsers, same MikroORM exceptions on failure; with query
-// logging on, statements take MikroORM's path so that the log stays exactly as before.
-
-interface KnexClient {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<unknown>;
-}
+// Statements on a connection of knex's pool, with bound parameters, without knex's query
+// builder and promise chain: what the hot paths of the tenant scope run on. The connection comes
+// from the pool (or a running transaction) through `executeNative` and `nativeTransaction`.
 
 interface SqliteStatement {
   all(params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
@@ -18,7 +8,7 @@ interface SqliteStatement {
 }
 
 interface SqliteNative {
-  all(sql: string, params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  exec(sql: string, cb: (err: Error | null) => void): void;
   prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
   close(cb: (err: Error | null) => void): void;
 }
@@ -85,31 +75,49 @@ function pgText(sql: string): string {
   return text;
 }
 
+/** A connection of knex's pool: a `sqlite3.Database` or a `pg.Client`. */
+export type NativeConnection = unknown;
+
+function isPostgres(native: NativeConnection): native is PgNative {
+  return typeof (native as PgNative).query === 'function';
+}
+
 /**
- * Runs one statement with `?` placeholders on `em`'s connection (inside its transaction, if it
- * has one) and returns its rows, as `em.execute(sql, params, 'all')` would.
+ * Runs one statement with `?` placeholders on a connection of the pool and returns its rows:
+ * a cached prepared statement on SQLite, a parameterized query on PostgreSQL. Driver errors come
+ * out raw; callers convert them with the driver's `convertException`.
  *
  * @example
- * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
+ * const rows = await runOnConnection(native, 'select 1 as x', []);
  */
-export async function executeNative<T>(em: SqlEntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
-  const connection = em.getConnection() as AbstractSqlConnection;
-  if (em.config.getLogger().isEnabled('query')) return em.execute<T[]>(sql, params as unknown[], 'all');
-  const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
-  const client = (trx ? trx.client : connection.getKnex().client) as KnexClient;
-  const native = await client.acquireConnection();
-  try {
-    if (typeof (native as PgNative).query === 'function' && typeof (native as SqliteNative).all !== 'function') {
-      const result = await (native as PgNative).query({ text: pgText(sql), values: params as unknown[] });
-      return result.rows as T[];
-    }
-    const statement = await sqliteStatement(native as SqliteNative, sql);
-    return await new Promise<T[]>((resolve, reject) => {
-      statement.all(params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])));
-    });
-  } catch (error) {
-    throw em.getDriver().convertException(error as Error);
-  } finally {
-    if (!trx) await client.releaseConnection(native);
+export async function runOnConnection<T>(
+  native: NativeConnection,
+  sql: string,
+  params: readonly unknown[],
+): Promise<T[]> {
+  if (isPostgres(native)) {
+    const result = await native.query({ text: pgText(sql), values: params as unknown[] });
+    return result.rows as T[];
   }
+  const statement = await sqliteStatement(native as SqliteNative, sql);
+  return new Promise<T[]>((resolve, reject) => {
+    statement.all(params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])));
+  });
+}
+
+/**
+ * Runs one parameterless statement (BEGIN, COMMIT, ROLLBACK) on a connection of the pool,
+ * unprepared.
+ *
+ * @example
+ * await execOnConnection(native, 'begin immediate');
+ */
+export async function execOnConnection(native: NativeConnection, sql: string): Promise<void> {
+  if (isPostgres(native)) {
+    await native.query({ text: sql, values: [] });
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    (native as SqliteNative).exec(sql, (err) => (err ? reject(err) : resolve()));
+  });
 }
