@@ -8,7 +8,7 @@ import {
   type HealthStatus,
 } from '../entities/health-log.js';
 import type { Notification } from '../entities/notification.js';
-import { Step, type StepHealedSelectors } from '../entities/step.js';
+import type { StepHealedSelectors } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
 import { mapRows } from '../tenant/map-rows.js';

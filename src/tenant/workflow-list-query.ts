@@ -42,6 +42,8 @@ export interface ParsedWorkflowListOptions {
 
 /** Column holding the exact `created_at` of a row as text, for the next cursor. */
 export const CURSOR_COLUMN = 'cursor_created_at';
+/** Column holding each row's step count. */
+export const STEP_COUNT_COLUMN = 'step_count';
 
 const KEYS = ['status', 'tag', 'createdBy', 'limit', 'cursor'] as const;
 // ISO-8601 as written by this library, by PostgreSQL's to_char below, or by the original backend.
@@ -85,7 +87,9 @@ export function parseWorkflowListOptions(value: unknown): ParsedWorkflowListOpti
 /**
  * The one statement `workflows.list` runs for a page: the company predicate first, newest first
  * on (created_at, id), a row-value keyset condition instead of OFFSET, and one row more than
- * the page to tell whether another page follows. Served by the index (company_id, created_at, id).
+ * the page to tell whether another page follows. Served by the index (company_id, created_at, id);
+ * each row's step count is a correlated count on the steps' (workflow_id, step_number) index,
+ * company-checked like everything else.
  *
  * @example
  * const { sql, params } = buildWorkflowListQuery('sqlite', 7, parseWorkflowListOptions({}));
@@ -123,7 +127,9 @@ export function buildWorkflowListQuery(
   }
   params.push(options.limit + 1);
   const sql =
-    `select "w".*, ${cursorColumn} as "${CURSOR_COLUMN}" from "workflows" as "w" where ${where.join(' and ')} ` +
+    `select "w".*, ${cursorColumn} as "${CURSOR_COLUMN}", ` +
+    `(select count(*) from "steps" as "s" where "s"."workflow_id" = "w"."id" and "s"."company_id" = "w"."company_id") as "${STEP_COUNT_COLUMN}" ` +
+    `from "workflows" as "w" where ${where.join(' and ')} ` +
     'order by "w"."created_at" desc, "w"."id" desc limit ?';
   return { sql, params };
 }

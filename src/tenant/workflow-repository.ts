@@ -10,7 +10,7 @@ import { attachExtra } from './attach-extra.js';
 import { encodeCursor } from './cursor.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
-import { mapRows } from './map-rows.js';
+import { type ExtraColumn, mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
 import { ownQuery, readFork } from './read-fork.js';
 import { rehomeSharedScreenshots } from './rehome-shared-screenshots.js';
@@ -20,6 +20,7 @@ import {
   buildWorkflowListQuery,
   CURSOR_COLUMN,
   parseWorkflowListOptions,
+  STEP_COUNT_COLUMN,
   type WorkflowListOptions,
 } from './workflow-list-query.js';
 import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
@@ -47,6 +48,9 @@ function insertStepsSql(rows: number): string {
   }
   return sql;
 }
+
+// PostgreSQL's count(*) is a bigint, which pg returns as text.
+const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, value: Number };
 
 const SELECT_WORKFLOW_SQL = 'select * from "workflows" where "id" = ? and "company_id" = ?';
 const SELECT_STEPS_SQL =
@@ -213,26 +217,10 @@ export class WorkflowRepository {
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
       const rows = await queryRows(ctx.sql, sql, params as SqlParam[]);
       const page = rows.slice(0, parsed.limit);
-      const workflows = mapRows(
-        em,
-        Workflow,
-        page.map(({ [CURSOR_COLUMN]: _, ...row }) => row),
-      );
-      const counts = new Map<number, number>();
-      if (workflows.length > 0) {
-        const ids = workflows.map((w) => w.id);
-        const grouped = await queryRows<{ workflow_id: number | string; n: number | string }>(
-          ctx.sql,
-          `select "workflow_id", count(*) as "n" from "steps" where "company_id" = ? and "workflow_id" in (${ids
-            .map(() => '?')
-            .join(', ')}) group by "workflow_id"`,
-          [ctx.companyId, ...ids],
-        );
-        for (const g of grouped) counts.set(Number(g.workflow_id), Number(g.n));
-      }
+      const items = mapRows(em, Workflow, page, STEP_COUNT) as WorkflowSummary[];
       const last = page[page.length - 1];
       return {
-        items: workflows.map((workflow) => attachExtra(workflow, 'stepCount', counts.get(workflow.id) ?? 0)),
+        items,
         nextCursor: rows.length > parsed.limit ? encodeCursor([String(last[CURSOR_COLUMN]), Number(last.id)]) : null,
       };
     });

@@ -149,7 +149,7 @@ describeEachDialect('t.workflows.list query plan', (dialect) => {
 
   it('counts the steps of the page through an index, not by scanning the steps table', async () => {
     const [statement] = await captured(() => t.workflows.list({ limit: 20 }), /count\(\*\)/);
-    expect(statement).toMatch(/group by "workflow_id"/);
+    expect(statement).toMatch(/from "steps" as "s" where "s"\."workflow_id" = "w"\."id"/);
     const plan = await explain(statement);
     expect(plan.indexes.length).toBeGreaterThan(0);
     if (dialect === 'postgresql') expect(plan.nodes).not.toContain('Seq Scan on steps');

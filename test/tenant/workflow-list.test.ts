@@ -69,15 +69,17 @@ describeEachDialect('t.workflows.list', (dialect) => {
     expect(exact.nextCursor).toBeNull();
   });
 
-  it('counts steps for the returned page only, with one grouped statement', async () => {
+  it('reads a page and its step counts in one statement, company-checked on both tables', async () => {
     const { t } = await company();
     for (let i = 0; i < 4; i++) await t.workflows.create({ name: `C${i}`, startingUrl: 'u', steps: [stepInput()] });
     statements.length = 0;
     const page = await t.workflows.list({ limit: 2 });
-    const counts = statements.filter((s) => /count\(\*\)/.test(s));
-    expect(counts).toHaveLength(1);
-    expect(counts[0]).toMatch(/group by "workflow_id"/);
-    expect(counts[0]).toContain(`in (${page.items.map((i) => i.id).join(', ')})`);
+    expect(page.items.map((i) => i.stepCount)).toEqual([1, 1]);
+    const selects = statements.filter((s) => /\bselect\b/i.test(s));
+    expect(selects).toHaveLength(1);
+    expect(selects[0]).toMatch(
+      /count\(\*\) from "steps" as "s" where "s"\."workflow_id" = "w"\."id" and "s"\."company_id" = "w"\."company_id"/,
+    );
     expect(statements.some((s) => /\boffset\b/i.test(s))).toBe(false);
   });
 
