@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // Statements on a connection of knex's pool, with bound parameters, without knex's query
 // builder and promise chain: what the hot paths of the tenant scope run on. The connection comes
 // from the pool (or a running transaction) through `executeNative` and `nativeTransaction`.
@@ -57,22 +59,39 @@ function sqliteStatement(native: SqliteNative, sql: string): Promise<SqliteState
 }
 
 interface PgNative {
-  query(config: { text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-const pgTexts = new Map<string, string>();
-const PG_TEXT_CACHE = 2000;
+interface PgStatement {
+  /** Server-side prepared statement name, or undefined for a one-off (unnamed) statement. */
+  name: string | undefined;
+  text: string;
+}
 
-/** `?` placeholders as `$1…$n` (the statements here never contain a literal `?`). */
-function pgText(sql: string): string {
-  let text = pgTexts.get(sql);
-  if (text === undefined) {
+const pgStatements = new Map<string, PgStatement>();
+const PG_STATEMENT_CACHE = 2000;
+// Statements with few parameters come from a small, fixed set of texts (the hot reads and
+// writes); they are prepared once per connection, so PostgreSQL parses and plans them once
+// instead of on every call. Longer ones (multi-row inserts, long IN lists) vary with their data
+// and stay unnamed, so a connection never accumulates thousands of prepared statements.
+const PG_PREPARE_MAX_PARAMS = 32;
+
+/**
+ * `?` placeholders as `$1…$n` (the statements here never contain a literal `?`), and the name the
+ * statement is prepared under: derived from the text, so one name always means one text on
+ * every connection, also after this cache is cleared.
+ */
+function pgStatement(sql: string): PgStatement {
+  let statement = pgStatements.get(sql);
+  if (statement === undefined) {
     let n = 0;
-    text = sql.replace(/\?/g, () => `$${++n}`);
-    if (pgTexts.size >= PG_TEXT_CACHE) pgTexts.clear();
-    pgTexts.set(sql, text);
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    const name = n <= PG_PREPARE_MAX_PARAMS ? `overlay_${createHash('sha1').update(text).digest('hex')}` : undefined;
+    statement = { name, text };
+    if (pgStatements.size >= PG_STATEMENT_CACHE) pgStatements.clear();
+    pgStatements.set(sql, statement);
   }
-  return text;
+  return statement;
 }
 
 /** A connection of knex's pool: a `sqlite3.Database` or a `pg.Client`. */
@@ -96,7 +115,8 @@ export async function runOnConnection<T>(
   params: readonly unknown[],
 ): Promise<T[]> {
   if (isPostgres(native)) {
-    const result = await native.query({ text: pgText(sql), values: params as unknown[] });
+    const { name, text } = pgStatement(sql);
+    const result = await native.query({ name, text, values: params as unknown[] });
     return result.rows as T[];
   }
   const statement = await sqliteStatement(native as SqliteNative, sql);

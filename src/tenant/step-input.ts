@@ -11,10 +11,10 @@ import { InvalidInputError } from '../errors.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
-  optionalJson,
+  optionalJsonText,
   optionalString,
   rejectUnknownKeys,
-  requireJson,
+  requireJsonText,
   requireNumber,
   requireObject,
   requireOneOf,
@@ -43,16 +43,19 @@ export interface StepInput {
   screenshotId?: number | null;
 }
 
-/** A validated step, numbered. */
+/**
+ * A validated step, numbered, its JSON payloads as the JSON text that is stored (each payload is
+ * serialized once, by the validation that measures its size).
+ */
 export interface ParsedStep {
   stepNumber: number;
   timestamp: string | null;
   actionType: ActionType;
-  selectors: StepSelectors;
-  elementMeta: StepElementMeta;
-  pageContext: StepPageContext;
-  actionData: StepActionData | null;
-  domContext: StepDomContext | null;
+  selectors: string;
+  elementMeta: string;
+  pageContext: string;
+  actionData: string | null;
+  domContext: string | null;
   screenshotId: number | null;
 }
 
@@ -97,11 +100,11 @@ export function parseStepInputs(field: string, value: unknown): ParsedStep[] {
       stepNumber,
       timestamp: optionalString(`${at}.timestamp`, step.timestamp) ?? null,
       actionType: requireOneOf(`${at}.actionType`, step.actionType, ACTION_TYPES),
-      selectors: requireJson<StepSelectors>(`${at}.selectors`, step.selectors, { object: true }),
-      elementMeta: requireJson<StepElementMeta>(`${at}.elementMeta`, step.elementMeta, { object: true }),
-      pageContext: requireJson<StepPageContext>(`${at}.pageContext`, step.pageContext, { object: true }),
-      actionData: optionalJson<StepActionData>(`${at}.actionData`, step.actionData, { object: true }) ?? null,
-      domContext: optionalJson<StepDomContext>(`${at}.domContext`, step.domContext, { object: true }) ?? null,
+      selectors: requireJsonText(`${at}.selectors`, step.selectors, { object: true }),
+      elementMeta: requireJsonText(`${at}.elementMeta`, step.elementMeta, { object: true }),
+      pageContext: requireJsonText(`${at}.pageContext`, step.pageContext, { object: true }),
+      actionData: optionalJsonText(`${at}.actionData`, step.actionData, { object: true }),
+      domContext: optionalJsonText(`${at}.domContext`, step.domContext, { object: true }),
       screenshotId: optionalId(`${at}.screenshotId`, step.screenshotId) ?? null,
     };
   });

@@ -152,11 +152,11 @@ export class WorkflowRepository {
             s.stepNumber,
             s.timestamp,
             s.actionType,
-            sqlJson(s.selectors),
-            sqlJson(s.elementMeta),
-            sqlJson(s.pageContext),
-            sqlJson(s.actionData),
-            sqlJson(s.domContext),
+            s.selectors,
+            s.elementMeta,
+            s.pageContext,
+            s.actionData,
+            s.domContext,
             now,
           );
         }

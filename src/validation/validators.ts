@@ -26,11 +26,17 @@ export function optionalId(field: string, value: unknown): number | null | undef
 
 /** A string that is well-formed Unicode (no lone surrogates: they cannot round-trip through UTF-8). */
 function checkWellFormed(field: string, value: string): void {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is refused because PostgreSQL text cannot hold it.
-  if (/\u0000/.test(value)) throw new InvalidInputError(field, 'contains a NUL character');
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
-    throw new InvalidInputError(field, 'contains a lone surrogate (not valid Unicode)');
-  }
+  // NUL is refused because PostgreSQL text cannot hold it.
+  if (value.includes('\u0000')) throw new InvalidInputError(field, 'contains a NUL character');
+  if (!isWellFormed(value)) throw new InvalidInputError(field, 'contains a lone surrogate (not valid Unicode)');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+
+/** No lone surrogate: `String.prototype.isWellFormed` (Node 20+), else the equivalent regex. */
+function isWellFormed(value: string): boolean {
+  return nativeWellFormed ? nativeWellFormed.call(value) : !LONE_SURROGATE.test(value);
 }
 
 /** A non-empty string (after trimming) of at most `max` characters; returned as given (untrimmed) unless `trim`. */
@@ -109,11 +115,24 @@ export function requireDate(field: string, value: unknown): Date {
  * the top level must be an object.
  */
 export function requireJson<T>(field: string, value: unknown, options: { object?: boolean } = {}): T {
+  requireJsonText(field, value, options);
+  return value as T;
+}
+
+/** As {@link requireJson}, and returns the value's JSON text (what is stored). */
+export function requireJsonText(field: string, value: unknown, options: { object?: boolean } = {}): string {
   if (options.object) requireObject(field, value);
   checkJsonValue(field, value, 0);
-  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  const text = JSON.stringify(value);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short text cannot exceed the limit, only long text is measured.
+  const bytes = text.length > LIMITS.jsonBytes / 4 ? Buffer.byteLength(text, 'utf8') : text.length * 3;
   if (bytes > LIMITS.jsonBytes) throw new InvalidInputError(field, `must be at most ${LIMITS.jsonBytes} bytes as JSON`);
-  return value as T;
+  return text;
+}
+
+/** As {@link optionalJson}, returning the JSON text (null for `undefined` and `null`). */
+export function optionalJsonText(field: string, value: unknown, options: { object?: boolean } = {}): string | null {
+  return value === undefined || value === null ? null : requireJsonText(field, value, options);
 }
 
 /** An optional JSON value: `undefined` and `null` pass through. */
