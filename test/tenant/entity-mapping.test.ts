@@ -37,7 +37,9 @@ describeEachDialect('entities the scope returns match what MikroORM loads', (dia
       const b = theirs[prop.name];
       if (Reference.isReference(b)) {
         expect(Reference.isReference(a), `${meta.className}.${prop.name} is a Reference`).toBe(true);
-        expect((a as { id: number }).id, `${meta.className}.${prop.name}.id`).toBe((b as { id: number }).id);
+        expect((a as unknown as { id: number }).id, `${meta.className}.${prop.name}.id`).toBe(
+          (b as unknown as { id: number }).id,
+        );
         continue;
       }
       if (b instanceof Date) {
