@@ -127,12 +127,14 @@ export async function seed(
     stepColumns,
     `${ids.companyId}, ${ids.bigWorkflowId}, ${S} + i, '2025-01-01T00:00:00Z', 'input_commit', ${stepPayload('i')}, ${falseish}, ${falseish}, ${ago('100')}`,
   );
+  // Round r of the companies writes one notification to each; odd rounds are read, so every
+  // company has half its notifications unread, interleaved in time.
   await fill(
     'notifications',
     C * spec.notificationsPerCompany,
     'insert into "notifications" ("company_id", "workflow_id", "type", "severity", "title", "message", "read", "created_at")',
     `((i - 1) % ${C}) + 1, ((i - 1) % ${C}) + 1, 'workflow_broken', 'error', 'Workflow ' || i || ' is broken', ` +
-      `'It failed 3 runs in a row.', case when i % 2 = 0 then ${trueish} else ${falseish} end, ${ago('i')}`,
+      `'It failed 3 runs in a row.', case when ((i - 1) / ${C}) % 2 = 1 then ${trueish} else ${falseish} end, ${ago('i')}`,
   );
   const firstStep = (
     await db.all('select min("id") as id from "steps" where "workflow_id" = ?', [ids.bigWorkflowId])

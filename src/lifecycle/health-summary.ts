@@ -86,15 +86,11 @@ export async function healthSummary(
   const windows = await queryRows(em, queries.windows.sql, queries.windows.params);
   const first = windows[0];
   if (!first) return null;
-  const { runs30, ok30, runs7, ok7, ...workflowRow } = first;
-  const workflow = mapRows(refs, Workflow, [workflowRow])[0];
+  const { runs30, ok30, runs7, ok7 } = first;
+  const workflow = mapRows(refs, Workflow, [first])[0];
 
   const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
-  const recentLogs = mapRows(
-    refs,
-    HealthLog,
-    recentRows.slice(0, RECENT_LOGS).map(({ cursor_at: _, ...row }) => row),
-  );
+  const recentLogs = mapRows(refs, HealthLog, recentRows.slice(0, RECENT_LOGS));
   const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params);
 
   return {

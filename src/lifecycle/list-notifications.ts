@@ -50,16 +50,17 @@ export function buildNotificationListQuery(
     params.push(options.limit + 1);
     return {
       sql:
-        `select * from (select n.*, ${timestampTextSql(dialect, 'n."created_at"')} as cursor_at ` +
+        `select n.*, ${timestampTextSql(dialect, 'n."created_at"')} as cursor_at ` +
         `from "notifications" n where n."company_id" = ? and n."read" = ${read ? 'true' : 'false'}${keyset} ` +
-        'order by n."created_at" desc, n."id" desc limit ?) ' +
-        (read ? 'r' : 'u'),
+        'order by n."created_at" desc, n."id" desc limit ?',
       params,
     };
   };
   const parts = [half(false), half(true)].filter((p): p is { sql: string; params: SqlParam[] } => p !== null);
+  // One half only (unread only, or a cursor in the read half): its own query is the page.
+  if (parts.length === 1) return { sql: parts[0].sql, params: parts[0].params };
   return {
-    sql: `${parts.map((p) => p.sql).join(' union all ')} order by "read" asc, cursor_at desc, "id" desc limit ?`,
+    sql: `${parts.map((p, i) => `select * from (${p.sql}) ${i === 0 ? 'u' : 'r'}`).join(' union all ')} order by "read" asc, cursor_at desc, "id" desc limit ?`,
     params: [...parts.flatMap((p) => p.params), options.limit + 1],
   };
 }

@@ -89,11 +89,7 @@ export class HealthLogRepository {
       const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;
       const out = this.#ctx.references();
       return {
-        items: mapRows(
-          out,
-          HealthLog,
-          page.map(({ cursor_at: _, ...row }) => row),
-        ),
+        items: mapRows(out, HealthLog, page),
         nextCursor,
       };
     } catch (error) {

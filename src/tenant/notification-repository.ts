@@ -156,11 +156,7 @@ export class NotificationRepository {
           ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
           : null;
       const out = this.#ctx.references();
-      const items = mapRows(
-        out,
-        Notification,
-        page.map(({ cursor_at: _, ...row }) => row),
-      );
+      const items = mapRows(out, Notification, page);
       return { items, nextCursor };
     } catch (error) {
       throw convertError(error, 'Listing notifications');

@@ -44,11 +44,18 @@ function instantOf(value: unknown): number | null | undefined {
   return parseTimestamp(String(value)).getTime();
 }
 
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/;
+const PG_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?\+00$/;
+
 /**
  * Parses ISO-8601 text, SQLite's `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC, as SQLite's clock
  * is) and PostgreSQL's `YYYY-MM-DD HH:MM:SS.ffffff+00` text form.
  */
 export function parseTimestamp(text: string): Date {
+  // The common case, ISO-8601 UTC as this library writes it: the Date parser takes it as is.
+  if (ISO_UTC.test(text)) return new Date(text);
+  // PostgreSQL's text form of a timestamptz in a UTC session.
+  if (PG_UTC.test(text)) return new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}Z`);
   let normalized = text.trim().replace(' ', 'T');
   const zone = /([+-]\d\d)(:?(\d\d))?$/.exec(normalized);
   if (zone) normalized = `${normalized.slice(0, zone.index)}${zone[1]}:${zone[3] ?? '00'}`;
