@@ -146,25 +146,32 @@ export function optionalJson<T>(
 
 function checkJsonValue(field: string, value: unknown, depth: number): void {
   if (depth > LIMITS.jsonDepth) throw new InvalidInputError(field, `must be at most ${LIMITS.jsonDepth} levels deep`);
-  if (value === null || typeof value === 'boolean') return;
-  if (typeof value === 'string') {
-    checkWellFormed(field, value);
-    return;
-  }
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidInputError(field, 'numbers must be finite (no NaN or Infinity)');
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) checkJsonValue(field, item, depth + 1);
-    return;
-  }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value)) {
-      checkWellFormed(field, key);
-      if (item !== undefined) checkJsonValue(field, item, depth + 1);
+  switch (typeof value) {
+    case 'boolean':
+      return;
+    case 'string':
+      checkWellFormed(field, value);
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidInputError(field, 'numbers must be finite (no NaN or Infinity)');
+      return;
+    case 'object': {
+      if (value === null) return;
+      // Index and for-in loops: step payloads are validated field by field on every recorded
+      // step, so this walk is on the hot path of workflows.create.
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) checkJsonValue(field, value[i], depth + 1);
+        return;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) break;
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        checkWellFormed(field, key);
+        const item = record[key];
+        if (item !== undefined) checkJsonValue(field, item, depth + 1);
+      }
+      return;
     }
-    return;
   }
   throw new InvalidInputError(
     field,
