@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { runOnConnection } from './native-connection.js';
-import { activeNativeTransaction, type KnexClient, poolOf } from './native-transaction.js';
+import { activeNativeConnection, type KnexClient, poolOf } from './native-transaction.js';
 
 // The statements of the hot paths go to the driver's own connection with bound parameters.
 // MikroORM's `execute` inlines every parameter into the SQL text and sends it through knex's
@@ -21,7 +21,7 @@ export async function executeNative<T>(em: SqlEntityManager, sql: string, params
   if (em.config.getLogger().isEnabled('query')) return em.execute<T[]>(sql, params as unknown[], 'all');
   const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
   const pool = poolOf(em);
-  const joined = trx ? undefined : activeNativeTransaction(pool);
+  const joined = trx ? undefined : activeNativeConnection(pool);
   const client = trx ? trx.client : pool;
   const native = joined ?? (await client.acquireConnection());
   try {

@@ -7,7 +7,7 @@ import { platformDialect } from './platform-dialect.js';
 // own transactions (what `em.transactional` runs on) cost about 0.4 ms of JavaScript each (a
 // transaction client cloned per call, a promise chain per statement, savepoint bookkeeping): more
 // than every statement of `recordRun` together. The statements of the work find the connection
-// through `activeNativeTransaction`, so they need no EntityManager of their own; MikroORM's
+// through `activeNativeConnection`, so they need no EntityManager of their own; MikroORM's
 // entity API must not be used inside (it would ask the pool for a second connection).
 
 /** knex's client: the pool of native connections. */
@@ -16,12 +16,19 @@ export interface KnexClient {
   releaseConnection(connection: NativeConnection): Promise<unknown>;
 }
 
-interface ActiveTransaction {
+interface ActiveConnection {
   client: KnexClient;
   connection: NativeConnection;
+  /** True inside `nativeTransaction`, false inside `withNativeConnection` only. */
+  transaction: boolean;
 }
 
-const active = new AsyncLocalStorage<ActiveTransaction>();
+const active = new AsyncLocalStorage<ActiveConnection>();
+
+function activeOn(client: KnexClient): ActiveConnection | undefined {
+  const current = active.getStore();
+  return current !== undefined && current.client === client ? current : undefined;
+}
 
 /** The pool (knex client) of `em`'s primary connection. */
 export function poolOf(em: SqlEntityManager): KnexClient {
@@ -29,31 +36,28 @@ export function poolOf(em: SqlEntityManager): KnexClient {
 }
 
 /**
- * The connection of the native transaction running in this async context on `client`'s pool,
- * if any.
+ * The connection held in this async context on `client`'s pool (by `nativeTransaction` or
+ * `withNativeConnection`), if any.
  *
  * @example
- * const connection = activeNativeTransaction(poolOf(em));
+ * const connection = activeNativeConnection(poolOf(em));
  */
-export function activeNativeTransaction(client: KnexClient): NativeConnection | undefined {
-  const tx = active.getStore();
-  return tx !== undefined && tx.client === client ? tx.connection : undefined;
+export function activeNativeConnection(client: KnexClient): NativeConnection | undefined {
+  return activeOn(client)?.connection;
 }
 
 /**
- * Whether a native transaction may run on `em` now: not when `em` is inside a transaction
- * (the work must join it), not inside another native transaction of its pool (it joins that),
- * and not with query logging on (the log must show every statement, which only MikroORM's path
+ * Whether a native transaction (or a held connection) may be used on `em` now: not when `em` is
+ * inside a transaction (the work must join it), not inside another native transaction of its
+ * pool (it joins that), and not with query logging on (the log must show every statement, which only MikroORM's path
  * writes).
  *
  * @example
- * const result = canBeginNativeTransaction(em) ? await nativeTransaction(em, work) : await em.transactional(work);
+ * const result = canUseNativeConnection(em) ? await nativeTransaction(em, work) : await em.transactional(work);
  */
-export function canBeginNativeTransaction(em: SqlEntityManager): boolean {
+export function canUseNativeConnection(em: SqlEntityManager): boolean {
   return (
-    !em.isInTransaction() &&
-    activeNativeTransaction(poolOf(em)) === undefined &&
-    !em.config.getLogger().isEnabled('query')
+    !em.isInTransaction() && activeOn(poolOf(em))?.transaction !== true && !em.config.getLogger().isEnabled('query')
   );
 }
 
@@ -69,35 +73,67 @@ export function canBeginNativeTransaction(em: SqlEntityManager): boolean {
  */
 export async function nativeTransaction<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
   const client = poolOf(em);
-  if (activeNativeTransaction(client) !== undefined) return work();
+  const held = activeOn(client);
+  if (held?.transaction) return work();
+  if (held) return transactionOn(em, held.connection, client, work);
   const connection = await client.acquireConnection();
-  let broken = false;
   try {
-    try {
-      await execOnConnection(connection, platformDialect(em.getPlatform()) === 'sqlite' ? 'begin immediate' : 'begin');
-    } catch (error) {
-      throw em.getDriver().convertException(error as Error);
-    }
-    let result: T;
-    try {
-      result = await active.run({ client, connection }, work);
-    } catch (error) {
-      await execOnConnection(connection, 'rollback').catch(() => {
-        broken = true;
-      });
-      throw error;
-    }
-    try {
-      await execOnConnection(connection, 'commit');
-    } catch (error) {
-      // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
-      await execOnConnection(connection, 'rollback').catch(() => undefined);
-      throw em.getDriver().convertException(error as Error);
-    }
-    return result;
+    return await transactionOn(em, connection, client, work);
   } finally {
-    // A connection whose ROLLBACK failed may still hold a transaction: the pool must not reuse it.
-    if (broken) (connection as { __knex__disposed?: unknown }).__knex__disposed = 'rollback failed';
     await client.releaseConnection(connection);
   }
+}
+
+/**
+ * Runs `work` with one connection of `em`'s pool held for it: every statement of the work (and
+ * a `nativeTransaction` inside it) runs on that connection, so a call of several statements asks
+ * the pool once. Inside a running transaction or held connection, or with query logging on, the
+ * work just runs. Hand-written statements only: the entity API inside would wait for a second
+ * connection.
+ *
+ * @example
+ * const [workflow, steps] = await withNativeConnection(em, async () => [await read1(), await read2()]);
+ */
+export async function withNativeConnection<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
+  const client = poolOf(em);
+  // Inside a transaction of `em` its statements run on the transaction's connection anyway; with
+  // query logging on they take MikroORM's path, which asks the pool itself.
+  if (activeOn(client) || em.isInTransaction() || em.config.getLogger().isEnabled('query')) return work();
+  const connection = await client.acquireConnection();
+  try {
+    return await active.run({ client, connection, transaction: false }, work);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+async function transactionOn<T>(
+  em: SqlEntityManager,
+  connection: NativeConnection,
+  client: KnexClient,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    await execOnConnection(connection, platformDialect(em.getPlatform()) === 'sqlite' ? 'begin immediate' : 'begin');
+  } catch (error) {
+    throw em.getDriver().convertException(error as Error);
+  }
+  let result: T;
+  try {
+    result = await active.run({ client, connection, transaction: true }, work);
+  } catch (error) {
+    await execOnConnection(connection, 'rollback').catch(() => {
+      // A connection whose ROLLBACK failed may still hold a transaction: the pool must not reuse it.
+      (connection as { __knex__disposed?: unknown }).__knex__disposed = 'rollback failed';
+    });
+    throw error;
+  }
+  try {
+    await execOnConnection(connection, 'commit');
+  } catch (error) {
+    // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
+    await execOnConnection(connection, 'rollback').catch(() => undefined);
+    throw em.getDriver().convertException(error as Error);
+  }
+  return result;
 }

@@ -1,7 +1,7 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
-import { canBeginNativeTransaction, nativeTransaction } from '../database/native-transaction.js';
+import { canUseNativeConnection, nativeTransaction, withNativeConnection } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
 import { queryRows, resultFork } from '../lifecycle/sql.js';
@@ -121,6 +121,16 @@ export async function dedupeScreenshot(
   }
   const em = toEntityManager(db, { fork: false });
   try {
+    // Every statement on one connection of the pool, asked for once.
+    return await withNativeConnection(em, () => record(em));
+  } catch (error) {
+    if (error instanceof ForeignKeyConstraintViolationException) {
+      throw new CrossTenantReferenceError('workflowId', workflowId);
+    }
+    throw convertError(error, 'Recording the screenshot');
+  }
+
+  async function record(em: SqlEntityManager): Promise<DedupeScreenshotResult> {
     // Hand-written statements on the primary (a replica may lag), with bound parameters.
     if ((await queryRows(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
@@ -156,7 +166,7 @@ export async function dedupeScreenshot(
           ? { screenshot: mapRows(resultFork(sqlTx), Screenshot, rows)[0], deduplicated: true }
           : null;
       };
-      const result = canBeginNativeTransaction(em)
+      const result = canUseNativeConnection(em)
         ? await nativeTransaction(em, () => insert(em))
         : await em
             .fork({ clear: true, keepTransactionContext: true })
@@ -164,11 +174,6 @@ export async function dedupeScreenshot(
       if (result) return result;
     }
     throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');
-  } catch (error) {
-    if (error instanceof ForeignKeyConstraintViolationException) {
-      throw new CrossTenantReferenceError('workflowId', workflowId);
-    }
-    throw convertError(error, 'Recording the screenshot');
   }
 
   function deriveUrl(storageKey: string): string {

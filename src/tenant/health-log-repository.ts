@@ -1,4 +1,5 @@
 import { convertError } from '../database/convert-error.js';
+import { withNativeConnection } from '../database/native-transaction.js';
 import { HealthLog } from '../entities/health-log.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
@@ -109,12 +110,10 @@ export class HealthLogRepository {
   async summary(workflowId: number): Promise<HealthSummary | null> {
     requireId('workflowId', workflowId);
     try {
-      return await healthSummary(
-        this.#ctx.sql,
-        this.#ctx.references(),
-        this.#ctx.dialect,
-        this.#ctx.companyId,
-        workflowId,
+      const em = this.#ctx.sql;
+      // Its three statements on one connection of the pool.
+      return await withNativeConnection(em, () =>
+        healthSummary(em, this.#ctx.references(), this.#ctx.dialect, this.#ctx.companyId, workflowId),
       );
     } catch (error) {
       throw convertError(error, 'Summarizing workflow health');

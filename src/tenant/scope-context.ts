@@ -3,8 +3,8 @@ import { FlushMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
 import {
-  activeNativeTransaction,
-  canBeginNativeTransaction,
+  activeNativeConnection,
+  canUseNativeConnection,
   nativeTransaction,
   poolOf,
 } from '../database/native-transaction.js';
@@ -96,10 +96,10 @@ export class ScopeContext implements TenantContext {
   async transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
     const current = this.#active.getStore();
     if (current) return work(current);
-    if (activeNativeTransaction(poolOf(this.#host)) !== undefined) {
-      // A bug, not a user error: the entity API inside a native transaction would wait for a
-      // second connection (forever, on SQLite's single one).
-      throw new Error('an EntityManager transaction cannot run inside a native transaction');
+    if (activeNativeConnection(poolOf(this.#host)) !== undefined) {
+      // A bug, not a user error: the entity API inside a held native connection would wait for
+      // a second connection (forever, on SQLite's single one).
+      throw new Error('an EntityManager transaction cannot run inside a held native connection');
     }
     const root = this.em;
     const once = () =>
@@ -130,7 +130,7 @@ export class ScopeContext implements TenantContext {
    */
   async sqlTransaction<T>(work: () => Promise<T>): Promise<T> {
     const host = this.#host;
-    if (this.#active.getStore() || !canBeginNativeTransaction(host)) return this.transactional(() => work());
+    if (this.#active.getStore() || !canUseNativeConnection(host)) return this.transactional(() => work());
     const once = () =>
       nativeTransaction(host, async () => {
         if (this.rowLevelSecurity) {

@@ -1,4 +1,5 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { withNativeConnection } from '../database/native-transaction.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { NotFoundError } from '../errors.js';
@@ -191,12 +192,17 @@ export class WorkflowRepository {
   async getWithSteps(id: number): Promise<WorkflowWithSteps | null> {
     const wid = requireId('id', id);
     const c = this.#ctx.companyId;
+    const em = this.#ctx.sql;
     return guard('Reading a workflow', async () => {
-      const rows = await queryRows(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, c]);
-      if (rows.length === 0) return null;
-      const stepRows = await queryRows(this.#ctx.sql, SELECT_STEPS_SQL, [wid, c]);
-      const em = this.#ctx.references();
-      return attachExtra(mapRows(em, Workflow, rows)[0], 'steps', mapRows(em, Step, stepRows));
+      // Both statements on one connection of the pool.
+      const read = await withNativeConnection(em, async () => {
+        const rows = await queryRows(em, SELECT_WORKFLOW_SQL, [wid, c]);
+        return rows.length === 0 ? null : { rows, stepRows: await queryRows(em, SELECT_STEPS_SQL, [wid, c]) };
+      });
+      if (read === null) return null;
+      const { rows, stepRows } = read;
+      const refs = this.#ctx.references();
+      return attachExtra(mapRows(refs, Workflow, rows)[0], 'steps', mapRows(refs, Step, stepRows));
     });
   }
 
