@@ -3,7 +3,7 @@
 // writes bench/results.json. Flags: --quick (tiny data set, few rounds), --dialect
 // sqlite|postgresql (default both), --scale (the 10,000 vs 1,000,000 workflow comparison),
 // --no-startup (skip the start-up comparison), --startup-only, --no-build (start-up against the
-// existing dist/).
+// existing dist/), --only <operation> (one operation; results.json then holds only it).
 import { writeFileSync } from 'node:fs';
 import { type Database, type Dialect, openDatabase } from '../src/index.js';
 import { freshDatabase, openRaw } from './databases.js';
@@ -30,6 +30,7 @@ if (dialectArg !== undefined && dialectArg !== 'sqlite' && dialectArg !== 'postg
   process.exit(2);
 }
 const dialects: Dialect[] = dialectArg ? [dialectArg as Dialect] : ['sqlite', 'postgresql'];
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 const FULL: DatasetSpec = {
   companies: 200,
@@ -72,7 +73,8 @@ async function benchDialect(dialect: Dialect): Promise<BenchResult[]> {
     raw = await openRaw(dialect, target.rawTarget);
     console.log(`\n[${dialect}] seeding ${spec.companies} companies × ${spec.workflowsPerCompany} workflows`);
     await seed(raw, spec, (line) => console.log(line));
-    const ops = operations(db, raw, datasetIds(spec));
+    const ops = operations(db, raw, datasetIds(spec)).filter((op) => only === undefined || op.name === only);
+    if (ops.length === 0) throw new Error(`--only: no operation named ${only}`);
     const results: BenchResult[] = [];
     let counter = 0;
     // A fresh index per call, so writes never repeat a name or hash.

@@ -20,6 +20,11 @@ export const TENANT_FILTER = 'overlayTenant';
 /** The entities that carry `company_id`. */
 export const TENANT_OWNED_ENTITIES = ['User', 'Workflow', 'Screenshot', 'Step', 'HealthLog', 'Notification'] as const;
 
+// One AsyncLocalStorage for every scope, not one per scope: Node.js keeps each storage that has
+// ever run in a global list, walked on every new promise, so a storage per scope (a scope per
+// request) would grow that list, and the cost of every await, without bound.
+const activeTransactions = new AsyncLocalStorage<{ scope: ScopeContext; em: SqlEntityManager }>();
+
 /**
  * The {@link TenantContext} of one tenant scope. Hand-written statements run on the host's
  * EntityManager (its connection, and its transaction if the host is in one); entity work runs on
@@ -38,7 +43,6 @@ export class ScopeContext implements TenantContext {
   readonly rowLevelSecurity: boolean;
   readonly #host: SqlEntityManager;
   #root: SqlEntityManager | undefined;
-  readonly #active = new AsyncLocalStorage<SqlEntityManager>();
 
   constructor(em: SqlEntityManager, companyId: number, dialect: Dialect, options: { rowLevelSecurity?: boolean } = {}) {
     this.companyId = companyId;
@@ -47,9 +51,15 @@ export class ScopeContext implements TenantContext {
     this.#host = em;
   }
 
+  /** The EntityManager of this scope's transaction running in this async context, if any. */
+  #activeEm(): SqlEntityManager | undefined {
+    const active = activeTransactions.getStore();
+    return active !== undefined && active.scope === this ? active.em : undefined;
+  }
+
   /** The scope's fork, or inside {@link ScopeContext.transactional} the transaction's EntityManager. */
   get em(): SqlEntityManager {
-    const current = this.#active.getStore();
+    const current = this.#activeEm();
     if (current) return current;
     this.#root ??= this.#fork();
     return this.#root;
@@ -57,7 +67,7 @@ export class ScopeContext implements TenantContext {
 
   /** Where hand-written statements run: the transaction's EntityManager inside one, else the host's. */
   get sql(): SqlEntityManager {
-    return this.#active.getStore() ?? this.#host;
+    return this.#activeEm() ?? this.#host;
   }
 
   /** Where the entities one call returns get their relation references (a fresh filtered fork). */
@@ -94,7 +104,7 @@ export class ScopeContext implements TenantContext {
    * Errors come out as OverlayDbError.
    */
   async transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
-    const current = this.#active.getStore();
+    const current = this.#activeEm();
     if (current) return work(current);
     if (activeNativeConnection(poolOf(this.#host)) !== undefined) {
       // A bug, not a user error: the entity API inside a held native connection would wait for
@@ -112,7 +122,7 @@ export class ScopeContext implements TenantContext {
         if (this.rowLevelSecurity) {
           await em.execute(`select set_config('${TENANT_SETTING}', ?, true)`, [String(this.companyId)]);
         }
-        return this.#active.run(em, () => work(em));
+        return activeTransactions.run({ scope: this, em }, () => work(em));
       });
     try {
       return await (root.isInTransaction() ? once() : retryTransient(once));
@@ -130,7 +140,7 @@ export class ScopeContext implements TenantContext {
    */
   async sqlTransaction<T>(work: () => Promise<T>): Promise<T> {
     const host = this.#host;
-    if (this.#active.getStore() || !canUseNativeConnection(host)) return this.transactional(() => work());
+    if (this.#activeEm() || !canUseNativeConnection(host)) return this.transactional(() => work());
     const once = () =>
       nativeTransaction(host, async () => {
         if (this.rowLevelSecurity) {
