@@ -12,8 +12,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export interface StartupResult {
   dialect: Dialect;
   libraryMs: number;
+  /** Plain `MikroORM.init` with the entities only. */
   plainMikroOrmMs: number;
+  /** libraryMs / plainMikroOrmMs. */
   ratio: number;
+  /** Plain `MikroORM.init` with the Migrator extension registered, as a host that migrates sets it up. */
+  plainWithMigratorMs: number;
+  /** libraryMs / plainWithMigratorMs. */
+  ratioWithMigrator: number;
 }
 
 const median = (values: number[]): number => {
@@ -33,15 +39,17 @@ await db.close();
 `;
 }
 
-function plainScript(dialect: Dialect, url: string, entitiesFile: string): string {
+function plainScript(dialect: Dialect, url: string, entitiesFile: string, withMigrator = false): string {
   const driverPackage = dialect === 'sqlite' ? '@mikro-orm/sqlite' : '@mikro-orm/postgresql';
   const connection =
     dialect === 'sqlite'
       ? `dbName: ${JSON.stringify(url.replace('sqlite:///', ''))}`
       : `clientUrl: ${JSON.stringify(url)}`;
+  const migrator = withMigrator ? `import { Migrator } from '@mikro-orm/migrations';\n` : '';
+  const extensions = withMigrator ? ', extensions: [Migrator]' : '';
   return `import { MikroORM } from ${JSON.stringify(driverPackage)};
 import { entities } from ${JSON.stringify(entitiesFile)};
-const orm = await MikroORM.init({ entities, ${connection}, discovery: { warnWhenNoEntities: false } });
+${migrator}const orm = await MikroORM.init({ entities, ${connection}, discovery: { warnWhenNoEntities: false }${extensions} });
 await orm.em.getConnection().execute('select 1');
 process.stdout.write(String(performance.now()));
 await orm.close(true);
@@ -91,22 +99,31 @@ export async function measureStartup(
     const plain = join(dir, 'plain.mjs');
     writeFileSync(lib, libraryScript(target.url));
     writeFileSync(plain, plainScript(dialect, target.url, entitiesFile));
+    const plainMigrator = join(dir, 'plain-migrator.mjs');
+    writeFileSync(plainMigrator, plainScript(dialect, target.url, entitiesFile, true));
     runChild(lib);
     runChild(plain);
+    runChild(plainMigrator);
     const libTimes: number[] = [];
     const plainTimes: number[] = [];
+    const migratorTimes: number[] = [];
     for (let i = 0; i < options.runs; i++) {
       libTimes.push(runChild(lib));
       plainTimes.push(runChild(plain));
+      migratorTimes.push(runChild(plainMigrator));
     }
-    const result = {
+    const result: StartupResult = {
       dialect,
       libraryMs: Math.round(median(libTimes)),
       plainMikroOrmMs: Math.round(median(plainTimes)),
       ratio: Number((median(libTimes) / median(plainTimes)).toFixed(2)),
+      plainWithMigratorMs: Math.round(median(migratorTimes)),
+      ratioWithMigrator: Number((median(libTimes) / median(migratorTimes)).toFixed(2)),
     };
     console.log(
-      `  start-up [${dialect}]: openDatabase ${result.libraryMs} ms, plain MikroORM.init ${result.plainMikroOrmMs} ms, ratio ${result.ratio.toFixed(2)} (median of ${options.runs} child processes)`,
+      `  start-up [${dialect}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
+        `(ratio ${result.ratio.toFixed(2)}); with the Migrator extension ${result.plainWithMigratorMs} ms ` +
+        `(ratio ${result.ratioWithMigrator.toFixed(2)}); median of ${options.runs} child processes`,
     );
     return result;
   } finally {
