@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { executeNative } from '../../src/database/execute-native.js';
+import { withNativeConnection } from '../../src/database/native-transaction.js';
+import type { Database } from '../../src/index.js';
+import { requestedDialects } from '../support/env.js';
+import { openTestDatabase } from '../support/open-test-database.js';
+import { seedCompany, stepInput } from './fixtures.js';
+
+// PostgreSQL-only: server-side prepared statements are a PostgreSQL feature (SQLite's prepared
+// statements live in the client and are bounded by its own cache). The hot statements are prepared
+// once per connection; statements whose text varies with the data (multi-row inserts, long IN
+// lists) must stay unnamed, or a long-lived connection would accumulate one per variant.
+describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
+  'named prepared statements on PostgreSQL [postgresql]',
+  () => {
+    let db: Database;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      // One connection, so every statement below and the check run on the same session.
+      ({ db, dispose } = await openTestDatabase('postgresql', { pool: { min: 1, max: 1 } }));
+    });
+    afterAll(async () => dispose());
+
+    async function prepared(): Promise<{ name: string; statement: string }[]> {
+      const em = db.fork();
+      return withNativeConnection(em, () =>
+        executeNative<{ name: string; statement: string }>(
+          em,
+          'select "name", "statement" from pg_prepared_statements order by "name"',
+          [],
+        ),
+      );
+    }
+
+    it('prepares the fixed statements once and leaves data-shaped ones unnamed', async () => {
+      const acme = await seedCompany(db, 'Acme');
+      const t = db.forCompany(acme.companyId);
+      // Step inserts of 1 to 12 rows: 12 parameters a row, so 12 different statement texts.
+      for (let n = 1; n <= 12; n++) {
+        const wf = await t.workflows.create({
+          name: `W${n}`,
+          startingUrl: 'u',
+          steps: Array.from({ length: n }, () => stepInput()),
+        });
+        await t.workflows.getWithSteps(wf.id);
+        await t.workflows.list({ limit: 5 });
+      }
+      const first = await prepared();
+      const ours = first.filter((p) => p.name.startsWith('overlay_'));
+      expect(ours.length).toBeGreaterThan(0);
+      // Only the 1- and 2-row inserts (12 and 24 parameters) are named; 3 rows and more are not.
+      const stepInserts = ours.filter((p) => p.statement.startsWith('insert into "steps"'));
+      expect(stepInserts).toHaveLength(2);
+      expect(ours.every((p) => !p.statement.includes('$33'))).toBe(true);
+      // The same calls again prepare nothing new.
+      for (let n = 1; n <= 12; n++) await t.workflows.list({ limit: 5 });
+      expect((await prepared()).length).toBe(first.length);
+    });
+  },
+);
