@@ -341,6 +341,8 @@ export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Opera
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+// Planned on every call, as the library plans its health summary (see src/lifecycle/health-summary.ts).
+const PLAN_PER_CALL = { prepare: false };
 
 async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): Promise<unknown> {
   const dialect = raw.dialect;
@@ -357,12 +359,14 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
       'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
       'where w."id" = ? and w."company_id" = ?',
     [since7, since7, workflowId, c, since30, workflowId, c],
+    PLAN_PER_CALL,
   );
   if (!first) return null;
   const recent = await raw.all(
     `select h.*, ${text('h."created_at"')} as cursor_at from "health_logs" h ` +
       'where h."workflow_id" = ? and h."company_id" = ? order by h."created_at" desc, h."id" desc limit ?',
     [workflowId, c, 11],
+    PLAN_PER_CALL,
   );
   const failing = await raw.all(
     `select f."step_id", s."step_number", s."field_label", f.failures, ${text('f.last_at')} as last_failure_at ` +
@@ -372,6 +376,7 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
       'join "steps" s on s."id" = f."step_id" ' +
       'order by f.failures desc, f.last_at desc, s."step_number" asc',
     [workflowId, c, since30],
+    PLAN_PER_CALL,
   );
   const runs30 = Number(first.runs30);
   const runs7 = Number(first.runs7);

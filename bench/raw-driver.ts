@@ -9,8 +9,11 @@ export type Row = Record<string, any>;
 /** The smallest driver surface the raw operations need. */
 export interface RawDriver {
   readonly dialect: 'sqlite' | 'postgresql';
-  /** Runs one statement (prepared and cached by its text) and returns its rows. */
-  all(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Runs one statement and returns its rows: prepared and cached by its text, unless `prepare` is
+   * false (PostgreSQL then plans it on every call, as the library does for the health summary).
+   */
+  all(sql: string, params?: unknown[], options?: { prepare?: boolean }): Promise<Row[]>;
   /** Runs an unprepared batch (BEGIN, COMMIT, DDL). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -34,9 +37,10 @@ export async function openRawPostgres(url: string): Promise<RawDriver> {
   await client.connect();
   return {
     dialect: 'postgresql',
-    async all(sql, params = []) {
+    async all(sql, params = [], options = {}) {
       const { name, text } = pgStatement(sql);
-      return (await client.query({ name, text, values: params as unknown[] })).rows;
+      const prepared = options.prepare === false ? undefined : name;
+      return (await client.query({ name: prepared, text, values: params as unknown[] })).rows;
     },
     async exec(sql) {
       await client.query(sql);

@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { runOnConnection } from './native-connection.js';
+import { runOnConnection, type StatementOptions } from './native-connection.js';
 import { activeNativeConnection, type KnexClient, poolOf } from './native-transaction.js';
 
 // The statements of the hot paths go to the driver's own connection with bound parameters.
@@ -17,7 +17,12 @@ import { activeNativeConnection, type KnexClient, poolOf } from './native-transa
  * @example
  * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
  */
-export async function executeNative<T>(em: SqlEntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
+export async function executeNative<T>(
+  em: SqlEntityManager,
+  sql: string,
+  params: readonly unknown[],
+  options?: StatementOptions,
+): Promise<T[]> {
   if (em.config.getLogger().isEnabled('query')) return em.execute<T[]>(sql, params as unknown[], 'all');
   const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
   const pool = poolOf(em);
@@ -25,7 +30,7 @@ export async function executeNative<T>(em: SqlEntityManager, sql: string, params
   const client = trx ? trx.client : pool;
   const native = joined ?? (await client.acquireConnection());
   try {
-    return await runOnConnection<T>(native, sql, params);
+    return await runOnConnection<T>(native, sql, params, options);
   } catch (error) {
     throw em.getDriver().convertException(error as Error);
   } finally {

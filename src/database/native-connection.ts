@@ -94,6 +94,16 @@ function pgStatement(sql: string): PgStatement {
   return statement;
 }
 
+/** How a statement runs. */
+export interface StatementOptions {
+  /**
+   * PostgreSQL: prepare it once per connection (default true; statements with more than 32
+   * parameters never are). False for statements whose best plan depends on the parameter values
+   * (time windows over a table that grows): a prepared statement may switch to one generic plan.
+   */
+  prepare?: boolean;
+}
+
 /** A connection of knex's pool: a `sqlite3.Database` or a `pg.Client`. */
 export type NativeConnection = unknown;
 
@@ -113,10 +123,12 @@ export async function runOnConnection<T>(
   native: NativeConnection,
   sql: string,
   params: readonly unknown[],
+  options: StatementOptions = {},
 ): Promise<T[]> {
   if (isPostgres(native)) {
     const { name, text } = pgStatement(sql);
-    const result = await native.query({ name, text, values: params as unknown[] });
+    const prepared = options.prepare === false ? undefined : name;
+    const result = await native.query({ name: prepared, text, values: params as unknown[] });
     return result.rows as T[];
   }
   const statement = await sqliteStatement(native as SqliteNative, sql);

@@ -62,6 +62,9 @@ export interface HealthSummary {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Planned on every call (not prepared): with the time windows as parameters, PostgreSQL's generic
+// plan for a prepared statement reads a workflow's whole log history (6.6× slower at 1,000,000 logs).
+const PLAN_PER_CALL = { prepare: false };
 const RECENT_LOGS = 10;
 
 /**
@@ -83,15 +86,15 @@ export async function healthSummary(
   now: Date = new Date(),
 ): Promise<HealthSummary | null> {
   const queries = buildHealthSummaryQueries(dialect, companyId, workflowId, now);
-  const windows = await queryRows(em, queries.windows.sql, queries.windows.params);
+  const windows = await queryRows(em, queries.windows.sql, queries.windows.params, PLAN_PER_CALL);
   const first = windows[0];
   if (!first) return null;
   const { runs30, ok30, runs7, ok7 } = first;
   const workflow = mapRows(refs, Workflow, [first])[0];
 
-  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
+  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params, PLAN_PER_CALL);
   const recentLogs = mapRows(refs, HealthLog, recentRows.slice(0, RECENT_LOGS));
-  const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params);
+  const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params, PLAN_PER_CALL);
 
   return {
     workflowId: workflow.id,

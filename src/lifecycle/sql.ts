@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { executeNative } from '../database/execute-native.js';
+import type { StatementOptions } from '../database/native-connection.js';
 import type { Dialect } from '../database/options.js';
 import { ReferenceSource } from '../tenant/reference-source.js';
 
@@ -17,8 +18,9 @@ export async function queryRows<T = Record<string, unknown>>(
   em: SqlEntityManager,
   sql: string,
   params: SqlParam[] = [],
+  options?: StatementOptions,
 ): Promise<T[]> {
-  return executeNative<T>(em, sql, params);
+  return executeNative<T>(em, sql, params, options);
 }
 
 /** A timestamp as stored text: ISO-8601 UTC with milliseconds (both dialects accept it as a literal). */
@@ -79,6 +81,6 @@ export function insertReturningSql(
  * scope's own EntityManager never accumulates entities between calls, and a caller's changes to
  * a returned entity are never flushed by a later call.
  */
-export function resultFork(em: SqlEntityManager): ReferenceSource {
+export function referencesFrom(em: SqlEntityManager): ReferenceSource {
   return new ReferenceSource(em);
 }
