@@ -341,7 +341,7 @@ export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Opera
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-// Planned on every call, as the library plans its health summary (see src/lifecycle/health-summary.ts).
+// Planned on every call, as the library plans its health summary's time windows (see src/lifecycle/health-summary.ts).
 const PLAN_PER_CALL = { prepare: false };
 
 async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): Promise<unknown> {
@@ -366,7 +366,6 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
     `select h.*, ${text('h."created_at"')} as cursor_at from "health_logs" h ` +
       'where h."workflow_id" = ? and h."company_id" = ? order by h."created_at" desc, h."id" desc limit ?',
     [workflowId, c, 11],
-    PLAN_PER_CALL,
   );
   const failing = await raw.all(
     `select f."step_id", s."step_number", s."field_label", f.failures, ${text('f.last_at')} as last_failure_at ` +

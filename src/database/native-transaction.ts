@@ -47,18 +47,16 @@ export function activeNativeConnection(client: KnexClient): NativeConnection | u
 }
 
 /**
- * Whether a native transaction (or a held connection) may be used on `em` now: not when `em` is
- * inside a transaction (the work must join it), not inside another native transaction of its
- * pool (it joins that), and not with query logging on (the log must show every statement, which only MikroORM's path
- * writes).
+ * Whether `nativeTransaction` may run on `em` now: not when `em` is inside a transaction of its
+ * own (the work must join that one), and not with query logging on (the log must show every
+ * statement, and only MikroORM's path writes it). Inside a native transaction or a held
+ * connection it may: it joins them.
  *
  * @example
  * const result = canUseNativeConnection(em) ? await nativeTransaction(em, work) : await em.transactional(work);
  */
 export function canUseNativeConnection(em: SqlEntityManager): boolean {
-  return (
-    !em.isInTransaction() && activeOn(poolOf(em))?.transaction !== true && !em.config.getLogger().isEnabled('query')
-  );
+  return !em.isInTransaction() && !em.config.getLogger().isEnabled('query');
 }
 
 /**

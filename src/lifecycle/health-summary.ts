@@ -62,8 +62,9 @@ export interface HealthSummary {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-// Planned on every call (not prepared): with the time windows as parameters, PostgreSQL's generic
-// plan for a prepared statement reads a workflow's whole log history (6.6× slower at 1,000,000 logs).
+// The two time-window statements are planned on every call (not prepared): with the window as a
+// parameter, PostgreSQL's generic plan for a prepared statement reads the workflow's whole log
+// history (measured at 1,000,000 logs: 21 ms instead of 5.5 ms, and 18 ms instead of 3 ms).
 const PLAN_PER_CALL = { prepare: false };
 const RECENT_LOGS = 10;
 
@@ -92,7 +93,7 @@ export async function healthSummary(
   const { runs30, ok30, runs7, ok7 } = first;
   const workflow = mapRows(refs, Workflow, [first])[0];
 
-  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params, PLAN_PER_CALL);
+  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
   const recentLogs = mapRows(refs, HealthLog, recentRows.slice(0, RECENT_LOGS));
   const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params, PLAN_PER_CALL);
 
