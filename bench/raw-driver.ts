@@ -57,7 +57,7 @@ export async function openRawSqlite(file: string): Promise<RawDriver> {
   const exec = (sql: string) =>
     new Promise<void>((resolve, reject) => db.exec(sql, (e) => (e ? reject(e) : resolve())));
   await exec(
-    'PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;',
+    'PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;',
   );
   const statements = new Map<string, sqlite3.Statement>();
   return {

@@ -5,7 +5,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, type OpenDatabaseOptions } from 
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from './parse-database-url.js';
 import { redactSecrets } from './redact.js';
 import { requirePeer } from './require-peer.js';
-import { sqlitePragmas } from './sqlite-pragmas.js';
+import { DEFAULT_SQLITE_MMAP_BYTES, sqlitePragmas } from './sqlite-pragmas.js';
 
 /**
  * Builds the complete MikroORM options for a parsed URL. Everything MikroORM would otherwise
@@ -35,7 +35,11 @@ export async function buildOrmOptions(parsed: ParsedDatabaseUrl, options: OpenDa
       async () => requirePeer<typeof import('@mikro-orm/sqlite')>('@mikro-orm/sqlite'),
       '@mikro-orm/sqlite',
     );
-    const pragmas = sqlitePragmas(parsed.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    const pragmas = sqlitePragmas(
+      parsed.path,
+      options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      options.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES,
+    );
     return {
       ...common,
       driver: SqliteDriver,

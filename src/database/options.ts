@@ -30,6 +30,11 @@ export interface OpenDatabaseOptions {
   /** SQLite: how long a writer waits for the lock before failing, in ms (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
   /**
+   * SQLite: how many bytes of the database file are read through a memory map instead of a read
+   * call per page (default 256 MiB; 0 turns it off, for file systems where mapped I/O is unsafe).
+   */
+  sqliteMmapBytes?: number;
+  /**
    * PostgreSQL row-level security (default `false`): every tenant-scope call runs in a transaction
    * that first sets `app.company_id` for the policies created by `enableRowLevelSecurity`.
    * Connect as the non-owner app role those policies bind. INVALID_INPUT on SQLite.

@@ -10,6 +10,7 @@ const KNOWN_OPTIONS = [
   'pool',
   'replicas',
   'busyTimeoutMs',
+  'sqliteMmapBytes',
   'rowLevelSecurity',
   'mikroOrm',
 ] as const;
@@ -51,6 +52,7 @@ export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
     }
   }
   optionalNumber('busyTimeoutMs', options.busyTimeoutMs, { integer: true, min: 0, max: MAX_BUSY_TIMEOUT_MS });
+  optionalNumber('sqliteMmapBytes', options.sqliteMmapBytes, { integer: true, min: 0, max: 2 ** 40 });
   if (options.mikroOrm !== undefined) requireObject('mikroOrm', options.mikroOrm);
   return options as OpenDatabaseOptions;
 }

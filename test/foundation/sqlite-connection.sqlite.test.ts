@@ -30,6 +30,20 @@ describe.runIf(requestedDialects().includes('sqlite'))('SQLite connections', () 
     expect(await pragma('busy_timeout')).toBe(7000);
   });
 
+  it('read the file through a memory map (256 MiB by default; sqliteMmapBytes: 0 turns it off)', async () => {
+    expect(await pragma('mmap_size')).toBe(256 * 1024 * 1024);
+    const off = await openDatabase({ url: `sqlite:///${join(dir, 'q.db')}`, sqliteMmapBytes: 0 });
+    try {
+      const [row] = await off.connection.execute<Record<string, unknown>[]>('pragma mmap_size');
+      expect(Object.values(row)[0]).toBe(0);
+    } finally {
+      await off.close();
+    }
+    await expect(openDatabase({ url: 'sqlite:///:memory:', sqliteMmapBytes: -1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+  });
+
   it('keep them inside transactions too (the pooled connection is the configured one)', async () => {
     await db.orm.em.fork().transactional(async (em) => {
       const [row] = await em.execute<{ foreign_keys: number }[]>('pragma foreign_keys');
