@@ -3,7 +3,7 @@
 // writes bench/results.json. Flags: --quick (tiny data set, few rounds), --dialect
 // sqlite|postgresql (default both), --scale (the 10,000 vs 1,000,000 workflow comparison),
 // --no-startup (skip the start-up comparison), --startup-only, --no-build (start-up against the
-// existing dist/), --only <operation> (one operation; results.json then holds only it).
+// existing dist/), --only <operation> (one operation; bench/results.json is not rewritten).
 import { writeFileSync } from 'node:fs';
 import { type Database, type Dialect, openDatabase } from '../src/index.js';
 import { freshDatabase, openRaw } from './databases.js';
@@ -153,8 +153,13 @@ async function main(): Promise<void> {
     for (const dialect of dialects) results.push(...(await benchDialect(dialect)));
     printTable(results);
     const file = new URL('./results.json', import.meta.url);
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nwrote ${file.pathname}`);
+    if (only === undefined) {
+      writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+      console.log(`\nwrote ${file.pathname}`);
+    } else {
+      // One operation is a probe, not a run: the full run's results stay as they are.
+      console.log(`\n--only: ${file.pathname} left as it was`);
+    }
   }
   if (!args.includes('--no-startup')) {
     console.log('\nstart-up (process start → first query), built package vs plain MikroORM.init:');
