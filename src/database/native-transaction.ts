@@ -83,6 +83,19 @@ export async function nativeTransaction<T>(em: SqlEntityManager, work: () => Pro
 }
 
 /**
+ * Runs `work` in one transaction: a native one when {@link canUseNativeConnection} allows it
+ * (`work` gets `em`), else MikroORM's on a throwaway fork of `em`, joining `em`'s transaction if
+ * it has one (`work` gets the transaction's EntityManager). Hand-written statements only.
+ *
+ * @example
+ * const row = await sqlTransaction(em, (tx) => queryRows(tx, 'insert into … returning *', params));
+ */
+export function sqlTransaction<T>(em: SqlEntityManager, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
+  if (canUseNativeConnection(em)) return nativeTransaction(em, () => work(em));
+  return em.fork({ clear: true, keepTransactionContext: true }).transactional((tx) => work(tx as SqlEntityManager));
+}
+
+/**
  * Runs `work` with one connection of `em`'s pool held for it: every statement of the work (and
  * a `nativeTransaction` inside it) runs on that connection, so a call of several statements asks
  * the pool once. Inside a running transaction or held connection, or with query logging on, the
@@ -96,7 +109,7 @@ export async function withNativeConnection<T>(em: SqlEntityManager, work: () => 
   const client = poolOf(em);
   // Inside a transaction of `em` its statements run on the transaction's connection anyway; with
   // query logging on they take MikroORM's path, which asks the pool itself.
-  if (activeOn(client) || em.isInTransaction() || em.config.getLogger().isEnabled('query')) return work();
+  if (activeOn(client) || !canUseNativeConnection(em)) return work();
   const connection = await client.acquireConnection();
   try {
     return await active.run({ client, connection, transaction: false }, work);

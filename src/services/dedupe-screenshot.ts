@@ -1,7 +1,7 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
-import { canUseNativeConnection, nativeTransaction, withNativeConnection } from '../database/native-transaction.js';
+import { sqlTransaction, withNativeConnection } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
 import { queryRows, referencesFrom } from '../lifecycle/sql.js';
@@ -166,11 +166,7 @@ export async function dedupeScreenshot(
           ? { screenshot: mapRows(referencesFrom(sqlTx), Screenshot, rows)[0], deduplicated: true }
           : null;
       };
-      const result = canUseNativeConnection(em)
-        ? await nativeTransaction(em, () => insert(em))
-        : await em
-            .fork({ clear: true, keepTransactionContext: true })
-            .transactional((tx) => insert(tx as SqlEntityManager));
+      const result = await sqlTransaction(em, insert);
       if (result) return result;
     }
     throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');
