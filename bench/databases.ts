@@ -1,48 +1,40 @@
 // Fresh benchmark databases (a temp SQLite file, a new PostgreSQL database) and raw drivers on them.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import type { Dialect } from '../src/index.js';
+import { type Database, type Dialect, openDatabase } from '../src/index.js';
+import { createTestDatabase } from '../test/support/scratch-database.js';
 import { openRawPostgres, openRawSqlite, type RawDriver } from './raw-driver.js';
 
 export const PG_ADMIN_URL = process.env.OVERLAY_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-/** A fresh, empty database of `dialect`, migrated by the library; `drop` removes it. */
+/** A fresh, empty database of `dialect`; `rawTarget` is what the raw driver opens; `drop` removes it. */
 export async function freshDatabase(
   dialect: Dialect,
 ): Promise<{ url: string; rawTarget: string; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'overlay-bench-'));
-    const file = join(dir, 'bench.db');
-    return {
-      url: `sqlite:///${file}`,
-      rawTarget: file,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `overlay_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`create database ${name}`);
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    rawTarget: url.toString(),
-    drop: () => admin(`drop database if exists ${name} with (force)`),
-  };
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  const target = await createTestDatabase(dialect, { adminUrl: PG_ADMIN_URL, prefix: 'overlay-bench' });
+  return { url: target.url, rawTarget: dialect === 'sqlite' ? target.name : target.url, drop: target.drop };
 }
 
 export function openRaw(dialect: Dialect, target: string): Promise<RawDriver> {
   return dialect === 'sqlite' ? openRawSqlite(target) : openRawPostgres(target);
+}
+
+/**
+ * Runs `work` with the library (migrated) and the raw driver open on one fresh database of
+ * `dialect`, then closes both and drops the database, however `work` ends.
+ */
+export async function withBenchDatabases<T>(
+  dialect: Dialect,
+  work: (db: Database, raw: RawDriver) => Promise<T>,
+): Promise<T> {
+  const target = await freshDatabase(dialect);
+  let db: Database | undefined;
+  let raw: RawDriver | undefined;
+  try {
+    db = await openDatabase({ url: target.url, migrate: true });
+    raw = await openRaw(dialect, target.rawTarget);
+    return await work(db, raw);
+  } finally {
+    await raw?.close();
+    await db?.close();
+    await target.drop();
+  }
 }

@@ -1,10 +1,9 @@
 // `npm run bench -- --scale`: the dashboard reads of one tenant at 10,000 workflows and at
 // 1,000,000 (10,000 companies), plus the health summary of a workflow with 1,000,000 logs, and
 // the memory of a process paging through every workflow of one big tenant.
-import { type Database, type Dialect, openDatabase } from '../src/index.js';
-import { freshDatabase, openRaw } from './databases.js';
+import type { Dialect } from '../src/index.js';
+import { withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
-import type { RawDriver } from './raw-driver.js';
 
 export interface ScaleResult {
   dialect: Dialect;
@@ -43,12 +42,7 @@ async function measure(
   bigTenantWorkflows: number,
   log: (s: string) => void,
 ): Promise<Measured> {
-  const target = await freshDatabase(dialect);
-  let db: Database | undefined;
-  let raw: RawDriver | undefined;
-  try {
-    db = await openDatabase({ url: target.url, migrate: true });
-    raw = await openRaw(dialect, target.rawTarget);
+  return withBenchDatabases(dialect, async (db, raw) => {
     const t0 = Date.now();
     await seed(raw, spec, log);
     const ids = datasetIds(spec);
@@ -95,11 +89,7 @@ async function measure(
       };
     }
     return { times, memory };
-  } finally {
-    await raw?.close();
-    await db?.close();
-    await target.drop();
-  }
+  });
 }
 
 /** Runs the comparison on one dialect and prints it. */
