@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { type Dialect, openDatabase } from '../src/index.js';
 import { freshDatabase, withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
-import { operations } from './ops.js';
+import { type Operation, operations } from './ops.js';
 import { runScale } from './scale.js';
 import { measureStartup } from './startup.js';
 
@@ -48,12 +48,30 @@ const QUICK: DatasetSpec = {
   screenshots: 40,
 };
 const ROUNDS = quick ? 3 : 15;
+const WARM_UP_MS = quick ? 50 : 2000;
 
 const median = (values: number[]): number => {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/**
+ * Warm-up, both sides in turn, until each has run for WARM_UP_MS and at least two rounds' worth
+ * of calls. V8 compiles a function with its optimizing tier only after many calls, on a
+ * background thread: the library runs more JavaScript per call than the raw side, so a warm-up
+ * of a few calls measured the library still compiling (dedupe-screenshot on PostgreSQL spent
+ * about 400 µs of CPU per call over its first thousand calls, 150 µs after).
+ */
+async function warmUp(op: Operation, take: (n: number) => number): Promise<void> {
+  const spent = { library: 0, raw: 0 };
+  let calls = 0;
+  while (calls < op.perRound * 2 || spent.library < WARM_UP_MS * 1000 || spent.raw < WARM_UP_MS * 1000) {
+    spent.library += (await timeBatch(op.library, op.perRound, take(op.perRound))) * op.perRound;
+    spent.raw += (await timeBatch(op.raw, op.perRound, take(op.perRound))) * op.perRound;
+    calls += op.perRound;
+  }
+}
 
 /** Times `n` sequential calls of `call`, returns µs per call. */
 async function timeBatch(call: (i: number) => Promise<unknown>, n: number, start: number): Promise<number> {
@@ -77,10 +95,7 @@ async function benchDialect(dialect: Dialect): Promise<BenchResult[]> {
       return counter;
     };
     for (const op of ops) {
-      // Warm-up: both sides, enough calls for the JIT and the statement caches.
-      const warm = Math.max(3, op.perRound * 2);
-      await timeBatch(op.library, warm, take(warm));
-      await timeBatch(op.raw, warm, take(warm));
+      await warmUp(op, take);
       const lib: number[] = [];
       const rawTimes: number[] = [];
       const ratios: number[] = [];
