@@ -17,13 +17,25 @@ import { activeNativeConnection, type KnexClient, poolOf } from './native-transa
  * @example
  * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
  */
+/**
+ * Whether {@link executeNative} sends `em`'s statements to the driver itself, with bound
+ * parameters. Not with query logging on: then they take MikroORM's `execute`, which writes each
+ * parameter into the SQL text as a literal (so a parameter must be something a literal can say).
+ *
+ * @example
+ * const param = bindsNatively(em) ? bytes : bytes.toString('utf8');
+ */
+export function bindsNatively(em: SqlEntityManager): boolean {
+  return !em.config.getLogger().isEnabled('query');
+}
+
 export async function executeNative<T>(
   em: SqlEntityManager,
   sql: string,
   params: readonly unknown[],
   options?: StatementOptions,
 ): Promise<T[]> {
-  if (em.config.getLogger().isEnabled('query')) return em.execute<T[]>(sql, params as unknown[], 'all');
+  if (!bindsNatively(em)) return em.execute<T[]>(sql, params as unknown[], 'all');
   const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
   const pool = poolOf(em);
   const joined = trx ? undefined : activeNativeConnection(pool);

@@ -10,8 +10,11 @@ import { ReferenceSource } from '../tenant/reference-source.js';
 // placeholders (MikroORM escapes them); values are passed as strings, numbers, booleans or null,
 // never as Date objects, so no driver-side timezone conversion can creep in.
 
-/** A parameter of a hand-written statement. */
-export type SqlParam = string | number | boolean | null;
+/**
+ * A parameter of a hand-written statement. A Buffer goes to PostgreSQL in binary format (only
+ * where the statement is sent with bound parameters, see `bindsNatively`).
+ */
+export type SqlParam = string | number | boolean | null | Buffer;
 
 /** Runs one statement on `em`'s connection (inside its transaction, if any) and returns its rows. */
 export async function queryRows<T = Record<string, unknown>>(

@@ -10,6 +10,7 @@ import { requireId } from '../validation/validators.js';
 import { attachExtra } from './attach-extra.js';
 import { encodeCursor } from './cursor.js';
 import { guard } from './guard.js';
+import { insertSteps } from './insert-steps.js';
 import { lockRow } from './lock-row.js';
 import { type ExtraColumn, mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
@@ -30,26 +31,6 @@ const INSERT_WORKFLOW_SQL =
   'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
   '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", ' +
   '"last_failed_run") values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning *';
-const STEP_COLUMNS =
-  'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
-  '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
-  '"instruction_edited", "created_at") values ';
-const STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
-// 12 parameters a row: 1000 rows stay far below SQLite's 32766 and PostgreSQL's 65535 per statement.
-const STEP_BATCH = 1000;
-const insertStepsSqlCache = new Map<number, string>();
-
-/** The multi-row INSERT of `rows` steps (cached by row count). */
-function insertStepsSql(rows: number): string {
-  let sql = insertStepsSqlCache.get(rows);
-  if (sql === undefined) {
-    sql = STEP_COLUMNS + Array.from({ length: rows }, () => STEP_ROW).join(', ');
-    if (insertStepsSqlCache.size > 200) insertStepsSqlCache.clear();
-    insertStepsSqlCache.set(rows, sql);
-  }
-  return sql;
-}
-
 // PostgreSQL's count(*) is a bigint, which pg returns as text.
 const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, value: Number };
 
@@ -140,29 +121,12 @@ export class WorkflowRepository {
         if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', ctx.companyId);
         throw error;
       }
-      const workflowId = Number(rows[0].id);
-      // Multi-row inserts with bound parameters, one statement per STEP_BATCH steps.
-      for (let from = 0; from < parsed.steps.length; from += STEP_BATCH) {
-        const batch = parsed.steps.slice(from, from + STEP_BATCH);
-        const params: SqlParam[] = [];
-        for (const s of batch) {
-          params.push(
-            ctx.companyId,
-            workflowId,
-            s.screenshotId,
-            s.stepNumber,
-            s.timestamp,
-            s.actionType,
-            s.selectors,
-            s.elementMeta,
-            s.pageContext,
-            s.actionData,
-            s.domContext,
-            now,
-          );
-        }
-        await queryRows(em, insertStepsSql(batch.length), params);
-      }
+      await insertSteps(
+        em,
+        ctx.dialect,
+        { companyId: ctx.companyId, workflowId: Number(rows[0].id), createdAt: now },
+        parsed.steps,
+      );
       return mapRows(ctx.references(), Workflow, rows)[0];
     });
   }

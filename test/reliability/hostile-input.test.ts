@@ -436,8 +436,12 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
             description,
             startingUrl: 'https://x.test',
             tags,
-            steps: [stepInput({ actionType: 'click' })],
+            // Step text goes to PostgreSQL inside one JSON array (see src/tenant/insert-steps.ts).
+            steps: [stepInput({ actionType: 'click', timestamp: name, selectors: { primary: description, tags } })],
           });
+          const [step] = (await t.workflows.getWithSteps(wf.id))?.steps ?? [];
+          expect(step?.timestamp).toBe(name);
+          expect(step?.selectors).toEqual({ primary: description, tags });
           const again = await t.workflows.get(wf.id);
           expect(Buffer.from(again?.name ?? '', 'utf8').equals(Buffer.from(safeName, 'utf8'))).toBe(true);
           expect(again?.name).toBe(safeName);

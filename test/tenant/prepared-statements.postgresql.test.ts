@@ -8,8 +8,9 @@ import { seedCompany, stepInput } from './fixtures.js';
 
 // PostgreSQL-only: server-side prepared statements are a PostgreSQL feature (SQLite's prepared
 // statements live in the client and are bounded by its own cache). The hot statements are prepared
-// once per connection; statements whose text varies with the data (multi-row inserts, long IN
-// lists) must stay unnamed, or a long-lived connection would accumulate one per variant.
+// once per connection; statements whose text varies with the data (long IN lists) must stay
+// unnamed, or a long-lived connection would accumulate one per variant. The steps of a new
+// workflow go in one statement whatever their number (their rows are one JSON parameter).
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
   'named prepared statements on PostgreSQL [postgresql]',
   () => {
@@ -32,10 +33,11 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       );
     }
 
-    it('prepares the fixed statements once and leaves data-shaped ones unnamed', async () => {
+    it('prepares the fixed statements once, the steps of any workflow in one', async () => {
       const acme = await seedCompany(db, 'Acme');
       const t = db.forCompany(acme.companyId);
-      // Step inserts of 1 to 12 rows: 12 parameters a row, so 12 different statement texts.
+      // Workflows of 1 to 12 steps.
+      let last = 0;
       for (let n = 1; n <= 12; n++) {
         const wf = await t.workflows.create({
           name: `W${n}`,
@@ -44,13 +46,17 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
         });
         await t.workflows.getWithSteps(wf.id);
         await t.workflows.list({ limit: 5 });
+        last = wf.id;
       }
       const first = await prepared();
       const ours = first.filter((p) => p.name.startsWith('overlay_'));
       expect(ours.length).toBeGreaterThan(0);
-      // Only the 1- and 2-row inserts (12 and 24 parameters) are named; 3 rows and more are not.
+      // One statement for the steps of all twelve.
       const stepInserts = ours.filter((p) => p.statement.startsWith('insert into "steps"'));
-      expect(stepInserts).toHaveLength(2);
+      expect(stepInserts).toHaveLength(1);
+      expect((await t.workflows.getWithSteps(last))?.steps.map((s) => s.stepNumber)).toEqual(
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
       expect(ours.every((p) => !p.statement.includes('$33'))).toBe(true);
       // The same calls again prepare nothing new.
       for (let n = 1; n <= 12; n++) await t.workflows.list({ limit: 5 });
