@@ -3,7 +3,9 @@ import type { Migration } from '@mikro-orm/migrations';
 import { requirePeer } from '../src/database/require-peer.js';
 import { InvalidInputError } from '../src/errors.js';
 import { defineInitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
+import { defineHealthSummaryIndexPostgresql } from './postgresql/0002-health-summary-index.js';
 import { defineInitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
+import { defineHealthSummaryIndexSqlite } from './sqlite/0002-health-summary-index.js';
 
 /**
  * A bundled migration: a stable name (never a class name, which minifiers mangle) and its class.
@@ -24,6 +26,14 @@ export interface MigrationEntry {
  */
 export const INITIAL_MIGRATION = '0001_initial_schema';
 
+/**
+ * The name of the migration that adds the index covering the health summary's reads.
+ *
+ * @example
+ * await db.migrator.up({ to: HEALTH_SUMMARY_INDEX_MIGRATION });
+ */
+export const HEALTH_SUMMARY_INDEX_MIGRATION = '0002_health_summary_index';
+
 type MigrationBase = abstract new (...args: any[]) => Migration;
 
 /**
@@ -42,9 +52,13 @@ function lazyEntry(name: string, define: (base: MigrationBase) => Constructor<Mi
   });
 }
 
-const SQLITE: readonly MigrationEntry[] = Object.freeze([lazyEntry(INITIAL_MIGRATION, defineInitialSchemaSqlite)]);
+const SQLITE: readonly MigrationEntry[] = Object.freeze([
+  lazyEntry(INITIAL_MIGRATION, defineInitialSchemaSqlite),
+  lazyEntry(HEALTH_SUMMARY_INDEX_MIGRATION, defineHealthSummaryIndexSqlite),
+]);
 const POSTGRESQL: readonly MigrationEntry[] = Object.freeze([
   lazyEntry(INITIAL_MIGRATION, defineInitialSchemaPostgresql),
+  lazyEntry(HEALTH_SUMMARY_INDEX_MIGRATION, defineHealthSummaryIndexPostgresql),
 ]);
 
 /**

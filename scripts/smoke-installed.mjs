@@ -193,12 +193,26 @@ async function smokeWith(node) {
       const cli = (...cliArgs) => run('npx', ['--no-install', 'overlay-db', ...cliArgs, '--url', url], { env }).stdout;
       check(`[${version}] npx overlay-db current/upgrade head/history/check [${dialect}]`, () => {
         expect(cli('current'), /^base\b/, 'current on a fresh database');
-        expect(cli('upgrade', 'head'), /Upgraded to 0001_initial_schema/, 'upgrade head');
-        expect(cli('current'), /^0001_initial_schema \(head\)/, 'current after upgrade');
-        expect(cli('history'), /^0001_initial_schema\s+applied .*\(current, head\)/, 'history');
+        expect(
+          cli('upgrade', 'head'),
+          /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,
+          'upgrade head',
+        );
+        expect(cli('current'), /^0002_health_summary_index \(head\)$/m, 'current after upgrade');
+        expect(
+          cli('history'),
+          /^0001_initial_schema +applied \S+\n0002_health_summary_index +applied \S+ +\(current, head\)$/m,
+          'history',
+        );
         expect(cli('check'), /In sync/, 'check');
         const json = JSON.parse(cli('history', '--json'));
-        if (json.current !== '0001_initial_schema') throw new Error(`history --json: ${JSON.stringify(json)}`);
+        const names = json.migrations?.map((m) => `${m.name}:${m.applied}`).join(',');
+        if (
+          json.current !== '0002_health_summary_index' ||
+          names !== '0001_initial_schema:true,0002_health_summary_index:true'
+        ) {
+          throw new Error(`history --json: ${JSON.stringify(json)}`);
+        }
       });
     }
   } finally {

@@ -1,7 +1,12 @@
 // The public surface. Explicit named exports only: a new public name is a deliberate change
 // (test/exports.test.ts snapshots this list).
 
-export { INITIAL_MIGRATION, type MigrationEntry, migrationsFor } from '../migrations/index.js';
+export {
+  HEALTH_SUMMARY_INDEX_MIGRATION,
+  INITIAL_MIGRATION,
+  type MigrationEntry,
+  migrationsFor,
+} from '../migrations/index.js';
 export { Database } from './database/database.js';
 export { openDatabase } from './database/open-database.js';
 export type { Dialect, OpenDatabaseOptions } from './database/options.js';

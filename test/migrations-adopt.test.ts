@@ -1,5 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
 import { type Database, INITIAL_MIGRATION, MigrationError, openDatabase, Step, User, Workflow } from '../src/index.js';
 import {
   FIXTURE_PASSWORDS,
@@ -13,6 +14,23 @@ import { createTestDatabase, describeEachDialect, requestedDialects, type TestDa
 import { introspectTable } from './support/introspect.js';
 
 const TABLES = ['companies', 'users', 'workflows', 'screenshots', 'steps', 'notifications', 'health_logs'];
+
+/**
+ * Adopt records only INITIAL_MIGRATION; until up() applies HEALTH_SUMMARY_INDEX_MIGRATION, the one
+ * difference from the entities is the index that migration creates.
+ */
+async function expectOnlyHealthSummaryIndexPending(db: Database): Promise<void> {
+  expect(await db.migrator.current()).toBe(INITIAL_MIGRATION);
+  expect(await db.migrator.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+  expect(await db.migrator.check()).toEqual({
+    inSync: false,
+    statements: [
+      expect.stringMatching(
+        /^create index [`"]health_logs_workflow_id_created_at_covering_index[`"] on [`"]health_logs[`"] /,
+      ),
+    ],
+  });
+}
 
 describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
   let target: TestDatabase;
@@ -37,7 +55,10 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
     await loadAlembicFixture(target);
     await open();
     expect(await db!.migrator.adopt()).toEqual({ adopted: true, fromRevision: FIXTURE_REVISION });
-    expect(await db!.migrator.current()).toBe(INITIAL_MIGRATION);
+    await expectOnlyHealthSummaryIndexPending(db!);
+    // The later migrations apply on top of the adopted schema and bring it in sync.
+    expect(await db!.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(await db!.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
     expect(await db!.migrator.check()).toEqual({ inSync: true, statements: [] });
     expect(await db!.migrator.up()).toEqual([]);
 
@@ -127,8 +148,8 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
     await loadAlembicFixture(target);
     await (await open()).migrator.adopt();
     const fresh = await createTestDatabase(dialect);
-    const freshDb = await openDatabase({ url: fresh.url, migrate: true });
-    try {
+    const freshDb = await openDatabase({ url: fresh.url });
+    const expectSameSchema = async () => {
       for (const table of TABLES) {
         // PostgreSQL appends the added company_id columns at the end; order aside, they must match.
         expect(normalized(await introspectTable(db!, table)), table).toEqual(
@@ -136,6 +157,15 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
         );
       }
       expect(await listTables(db!)).toEqual(await listTables(freshDb));
+    };
+    try {
+      // Adopt reproduces the initial migration: compare with a fresh database migrated to it alone.
+      expect(await freshDb.migrator.up({ to: INITIAL_MIGRATION })).toEqual([INITIAL_MIGRATION]);
+      await expectSameSchema();
+      // And both end the same at head.
+      expect(await db!.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+      expect(await freshDb.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+      await expectSameSchema();
     } finally {
       await freshDb.close();
       await fresh.drop();
@@ -202,10 +232,13 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
     try {
       const results = await Promise.all([a.migrator.adopt(), b.migrator.adopt()]);
       expect(results.map((r) => r.adopted).sort()).toEqual([false, true]);
-      expect(await a.migrator.check()).toEqual({ inSync: true, statements: [] });
       expect(await a.migrator.history()).toEqual([
         { name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(Date) },
+        { name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: false, appliedAt: null },
       ]);
+      await expectOnlyHealthSummaryIndexPending(a);
+      expect(await a.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+      expect(await a.migrator.check()).toEqual({ inSync: true, statements: [] });
     } finally {
       await a.close();
       await b.close();

@@ -1,24 +1,31 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
 import {
   createMigrationRunner,
   type Database,
   INITIAL_MIGRATION,
   MIGRATIONS_TABLE,
+  type MigrationEntry,
   MigrationError,
   OverlayDbError,
   openDatabase,
 } from '../src/index.js';
 import { describeEachDialect, type TestDatabase } from './support/dialects.js';
 import { openTestDatabase } from './support/open-test-database.js';
-import {
-  ADD_NOTE,
-  addNote,
-  FAILS,
-  failsHalfway,
-  orphanUsers,
-  rebuildCompanies,
-  withExtra,
-} from './support/test-migrations.js';
+import { addNote, failsHalfway, orphanUsers, rebuildCompanies, withExtra } from './support/test-migrations.js';
+
+/** Every bundled migration, oldest first. */
+const BUNDLED = [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION];
+
+// The shared test migrations are numbered from 0002, which the bundled 0002_health_summary_index
+// now holds; here they are renumbered to follow the bundled ones.
+const renumbered = (entry: MigrationEntry, name: string): MigrationEntry => ({ name, class: entry.class });
+const ADD_NOTE = '0003_add_company_note';
+const FAILS = '0004_fails_halfway';
+const ADD_NOTE_ENTRY = renumbered(addNote, ADD_NOTE);
+const FAILS_ENTRY = renumbered(failsHalfway, FAILS);
+const REBUILD_COMPANIES_ENTRY = renumbered(rebuildCompanies, '0003_rebuild_companies');
+const ORPHAN_USERS_ENTRY = renumbered(orphanUsers, '0003_orphan_users');
 
 describeEachDialect('migration runner', (dialect) => {
   let db: Database;
@@ -45,43 +52,48 @@ describeEachDialect('migration runner', (dialect) => {
 
   it('applies the bundled migrations, reports them, and is in sync with the entities', async () => {
     expect(await db.migrator.current()).toBeNull();
-    expect(await db.migrator.pending()).toEqual([INITIAL_MIGRATION]);
-    expect(await db.migrator.up()).toEqual([INITIAL_MIGRATION]);
+    expect(await db.migrator.pending()).toEqual(BUNDLED);
+    expect(await db.migrator.up()).toEqual(BUNDLED);
     expect(await db.migrator.up()).toEqual([]);
-    expect(await db.migrator.current()).toBe(INITIAL_MIGRATION);
+    expect(await db.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
     expect(await db.migrator.pending()).toEqual([]);
     const history = await db.migrator.history();
-    expect(history).toHaveLength(1);
+    expect(history).toHaveLength(2);
     expect(history[0]).toMatchObject({ name: INITIAL_MIGRATION, applied: true });
     expect(history[0].appliedAt).toBeInstanceOf(Date);
+    expect(history[1]).toMatchObject({ name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: true });
+    expect(history[1].appliedAt).toBeInstanceOf(Date);
     expect(await db.migrator.check()).toEqual({ inSync: true, statements: [] });
     await db.migrator.assertInSync();
   });
 
   it('down to base leaves only the bookkeeping table, and up again works', async () => {
     await db.migrator.up();
-    expect(await db.migrator.down({ to: 'base' })).toEqual([INITIAL_MIGRATION]);
+    expect(await db.migrator.down({ to: 'base' })).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, INITIAL_MIGRATION]);
     expect(await tables()).toEqual([MIGRATIONS_TABLE]);
     expect(await db.migrator.current()).toBeNull();
-    expect(await db.migrator.up()).toEqual([INITIAL_MIGRATION]);
+    expect(await db.migrator.up()).toEqual(BUNDLED);
     expect((await db.migrator.check()).inSync).toBe(true);
   });
 
   it('up({ to }), down(), down({ steps }), down({ to }) follow Alembic semantics and keep data', async () => {
-    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, addNote) });
+    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ADD_NOTE_ENTRY) });
     expect(await runner.up({ to: INITIAL_MIGRATION })).toEqual([INITIAL_MIGRATION]);
-    expect(await runner.pending()).toEqual([ADD_NOTE]);
+    expect(await runner.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
     await db.connection.execute("insert into companies (name, invite_token) values ('kept', 't1')");
-    expect(await runner.up({ to: '0002' })).toEqual([ADD_NOTE]); // a unique prefix names a revision
+    // a unique prefix names a revision
+    expect(await runner.up({ to: '0003' })).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
     await db.connection.execute("update companies set note = 'n' where name = 'kept'");
     expect(await runner.down()).toEqual([ADD_NOTE]);
     expect(await companies()).toEqual(['kept']);
     expect(await runner.up()).toEqual([ADD_NOTE]);
     expect(await companies()).toEqual(['kept']);
-    expect(await runner.down({ to: INITIAL_MIGRATION })).toEqual([ADD_NOTE]);
+    expect(await runner.down({ to: INITIAL_MIGRATION })).toEqual([ADD_NOTE, HEALTH_SUMMARY_INDEX_MIGRATION]);
     expect(await runner.current()).toBe(INITIAL_MIGRATION);
-    await runner.up();
-    expect(await runner.down({ steps: 2 })).toEqual([ADD_NOTE, INITIAL_MIGRATION]);
+    expect(await runner.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
+    expect(await runner.down({ steps: 2 })).toEqual([ADD_NOTE, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(await runner.current()).toBe(INITIAL_MIGRATION);
+    expect(await runner.down({ steps: 1 })).toEqual([INITIAL_MIGRATION]);
     expect(await runner.current()).toBeNull();
   });
 
@@ -90,11 +102,11 @@ describeEachDialect('migration runner', (dialect) => {
     await expect(db.migrator.up({ to: 'nope' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'to' });
     await expect(db.migrator.down({ steps: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'steps' });
     await expect(db.migrator.down({ steps: 1.5 })).rejects.toBeInstanceOf(OverlayDbError);
-    expect(await db.migrator.current()).toBe(INITIAL_MIGRATION);
+    expect(await db.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
   });
 
   it('a failing migration rolls the whole run back to the revision before it', async () => {
-    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, addNote, failsHalfway) });
+    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ADD_NOTE_ENTRY, FAILS_ENTRY) });
     const error = await runner.up().catch((e) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect(error.code).toBe('MIGRATION_FAILED');
@@ -121,9 +133,11 @@ describeEachDialect('migration runner', (dialect) => {
     const other = await openDatabase({ url: target.url });
     try {
       const [a, b] = await Promise.all([db.migrator.up(), other.migrator.up()]);
-      expect([...a, ...b]).toEqual([INITIAL_MIGRATION]);
-      const rows = await db.connection.execute<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE}`);
-      expect(rows.map((r) => r.name)).toEqual([INITIAL_MIGRATION]);
+      expect([...a, ...b]).toEqual(BUNDLED);
+      const rows = await db.connection.execute<{ name: string }[]>(
+        `select name from ${MIGRATIONS_TABLE} order by name`,
+      );
+      expect(rows.map((r) => r.name)).toEqual(BUNDLED);
     } finally {
       await other.close();
     }
@@ -137,7 +151,7 @@ describeEachDialect('migration runner', (dialect) => {
       await db.connection.execute(
         "insert into users (company_id, email, password_hash, role) values (1, 'u@c.test', 'x', 'admin')",
       );
-      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, rebuildCompanies) });
+      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, REBUILD_COMPANIES_ENTRY) });
       await runner.up();
       const [{ n }] = await db.connection.execute<{ n: number }[]>('select count(*) as n from users');
       expect(n).toBe(1);
@@ -151,10 +165,10 @@ describeEachDialect('migration runner', (dialect) => {
       await db.connection.execute(
         "insert into users (company_id, email, password_hash, role) values (1, 'u@c.test', 'x', 'admin')",
       );
-      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, orphanUsers) });
+      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ORPHAN_USERS_ENTRY) });
       await expect(runner.up()).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
       expect(await companies()).toEqual(['c']);
-      expect(await runner.current()).toBe(INITIAL_MIGRATION);
+      expect(await runner.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
     });
   }
 });

@@ -62,6 +62,13 @@ export const HealthLog = defineEntity({
     executionTimeMs: p.integer().nullable(),
     createdAt: createdAt(),
   },
-  indexes: [{ name: 'health_logs_workflow_id_created_at_index', properties: ['workflow', 'createdAt'] }],
+  indexes: [
+    { name: 'health_logs_workflow_id_created_at_index', properties: ['workflow', 'createdAt'] },
+    // Migration 0002: covers the health summary's reads, so they need no table rows.
+    {
+      name: 'health_logs_workflow_id_created_at_covering_index',
+      properties: ['workflow', 'createdAt', 'company', 'status', 'step'],
+    },
+  ],
 });
 export type HealthLog = InferEntity<typeof HealthLog>;

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { INITIAL_MIGRATION } from '../../src/index.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery } from '../fixtures/alembic-fixture.js';
@@ -47,14 +48,20 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
   it('upgrade head applies the migrations and says which, and how long each took', async () => {
     const { code, stdout, stderr } = await run('upgrade', 'head');
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Applied ${INITIAL_MIGRATION} \\(\\d+ ms\\)$`, 'm'));
-    expect(stdout).toMatch(new RegExp(`^Upgraded to ${INITIAL_MIGRATION}: 1 migration applied in \\d+ ms\\.$`, 'm'));
+    // Every bundled migration, oldest first, then the summary: nothing else on stdout.
+    expect(stdout).toMatch(
+      new RegExp(
+        `^Applied ${INITIAL_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Applied ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Upgraded to ${HEALTH_SUMMARY_INDEX_MIGRATION}: 2 migrations applied in \\d+ ms\\.\\n$`,
+      ),
+    );
     expect(stderr).toMatch(/^Database: /);
     if (dialect === 'postgresql') expect(stderr).toContain(':***@');
 
     const again = await run('upgrade', 'head');
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`Nothing to apply: the database is at ${INITIAL_MIGRATION}.\n`);
+    expect(again.stdout).toBe(`Nothing to apply: the database is at ${HEALTH_SUMMARY_INDEX_MIGRATION}.\n`);
   });
 
   it('upgrade <rev> takes a name or a prefix, and --json reports each migration', async () => {
@@ -65,37 +72,81 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(doc.applied).toEqual([{ name: INITIAL_MIGRATION, ms: expect.any(Number) }]);
     expect(doc.database).not.toContain(PASSWORD);
     expect(stdout.trim().split('\n')).toHaveLength(1);
+    // Only up to the revision named: the newer one stays pending.
+    expect(JSON.parse((await run('current', '--json')).stdout)).toMatchObject({
+      current: INITIAL_MIGRATION,
+      head: false,
+      pending: [HEALTH_SUMMARY_INDEX_MIGRATION],
+    });
+
+    const byName = JSON.parse((await run('upgrade', HEALTH_SUMMARY_INDEX_MIGRATION, '--json')).stdout);
+    expect(byName).toMatchObject({ ok: true, command: 'upgrade', current: HEALTH_SUMMARY_INDEX_MIGRATION });
+    expect(byName.applied).toEqual([{ name: HEALTH_SUMMARY_INDEX_MIGRATION, ms: expect.any(Number) }]);
 
     const unknown = await run('upgrade', 'nope');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/^error INVALID_INPUT: Invalid to: unknown revision "nope"/m);
+    expect(unknown.stderr).toMatch(
+      new RegExp(
+        `^error INVALID_INPUT: Invalid to: unknown revision "nope"; known: ${INITIAL_MIGRATION}, ${HEALTH_SUMMARY_INDEX_MIGRATION}$`,
+        'm',
+      ),
+    );
   });
 
   it('downgrade -1, -N, <rev> and base revert and report', async () => {
     await run('upgrade', 'head');
     const one = await run('downgrade', '-1');
     expect(one.code).toBe(0);
-    expect(one.stdout).toMatch(new RegExp(`^Reverted ${INITIAL_MIGRATION} \\(\\d+ ms\\)$`, 'm'));
-    expect(one.stdout).toMatch(/^Downgraded to base: 1 migration reverted in \d+ ms\.$/m);
+    expect(one.stdout).toMatch(
+      new RegExp(
+        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Downgraded to ${INITIAL_MIGRATION}: 1 migration reverted in \\d+ ms\\.\\n$`,
+      ),
+    );
+    expect((await run('current')).stdout).toBe(`${INITIAL_MIGRATION}\n`);
+    const two = await run('downgrade', '-1');
+    expect(two.code).toBe(0);
+    expect(two.stdout).toMatch(
+      new RegExp(
+        `^Reverted ${INITIAL_MIGRATION} \\(\\d+ ms\\)\\nDowngraded to base: 1 migration reverted in \\d+ ms\\.\\n$`,
+      ),
+    );
     expect((await run('current')).stdout).toBe('base (no migration applied)\n');
     expect((await run('downgrade', '-1')).stdout).toBe('Nothing to revert: the database is at base.\n');
 
     await run('upgrade', 'head');
+    const toRev = await run('downgrade', INITIAL_MIGRATION);
+    expect(toRev.code).toBe(0);
+    expect(toRev.stdout).toMatch(
+      new RegExp(
+        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Downgraded to ${INITIAL_MIGRATION}: 1 migration reverted in \\d+ ms\\.\\n$`,
+      ),
+    );
     expect((await run('downgrade', INITIAL_MIGRATION)).stdout).toBe(
       `Nothing to revert: the database is at ${INITIAL_MIGRATION}.\n`,
     );
+
+    // More steps than are applied revert all of them, newest first.
+    await run('upgrade', 'head');
     const many = await run('downgrade', '-3', '--json');
     expect(JSON.parse(many.stdout)).toMatchObject({
       ok: true,
       command: 'downgrade',
-      reverted: [{ name: INITIAL_MIGRATION }],
+      reverted: [{ name: HEALTH_SUMMARY_INDEX_MIGRATION }, { name: INITIAL_MIGRATION }],
       current: null,
     });
 
     await run('upgrade', 'head');
     const base = await run('downgrade', 'base');
     expect(base.code).toBe(0);
-    expect(base.stdout).toMatch(/Downgraded to base: 1 migration reverted/);
+    expect(base.stdout).toMatch(
+      new RegExp(
+        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Reverted ${INITIAL_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Downgraded to base: 2 migrations reverted in \\d+ ms\\.\\n$`,
+      ),
+    );
   });
 
   it('current and history report the state, for people and as JSON', async () => {
@@ -103,18 +154,37 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
       ok: true,
       current: null,
       head: false,
-      pending: [INITIAL_MIGRATION],
+      pending: [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION],
     });
-    expect((await run('history')).stdout).toBe(`${INITIAL_MIGRATION}  pending  (head)\n`);
+    // Names are padded to the longest, so the states line up.
+    const at = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
+    expect((await run('history')).stdout).toBe(
+      `${INITIAL_MIGRATION}        pending\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending  (head)\n`,
+    );
+
+    await run('upgrade', INITIAL_MIGRATION);
+    expect((await run('current')).stdout).toBe(`${INITIAL_MIGRATION}\n`);
+    expect((await run('history')).stdout).toMatch(
+      new RegExp(
+        `^${INITIAL_MIGRATION}        applied ${at}  \\(current\\)\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending  \\(head\\)\\n$`,
+      ),
+    );
+
     await run('upgrade', 'head');
-    expect((await run('current')).stdout).toBe(`${INITIAL_MIGRATION} (head)\n`);
+    expect((await run('current')).stdout).toBe(`${HEALTH_SUMMARY_INDEX_MIGRATION} (head)\n`);
     const history = await run('history');
     expect(history.stdout).toMatch(
-      new RegExp(`^${INITIAL_MIGRATION}  applied \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  \\(current, head\\)\\n$`),
+      new RegExp(
+        `^${INITIAL_MIGRATION}        applied ${at}\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  applied ${at}  \\(current, head\\)\\n$`,
+      ),
     );
     const doc = JSON.parse((await run('history', '--json')).stdout);
-    expect(doc.migrations).toEqual([{ name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(String) }]);
-    expect(new Date(doc.migrations[0].appliedAt).getTime()).not.toBeNaN();
+    expect(doc.current).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+    expect(doc.migrations).toEqual([
+      { name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(String) },
+      { name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: true, appliedAt: expect.any(String) },
+    ]);
+    for (const m of doc.migrations) expect(new Date(m.appliedAt).getTime()).not.toBeNaN();
   });
 
   it('check exits 0 in sync and 1 on drift, printing the statements', async () => {
@@ -137,16 +207,33 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     await loadAlembicFixture(target);
     const { code, stdout } = await run('adopt');
     expect(code).toBe(0);
+    // Adopt brings the database to the initial migration and points at the newer ones.
     expect(stdout).toMatch(
       new RegExp(
-        `^Adopted the Alembic database at revision ${FIXTURE_REVISION} as ${INITIAL_MIGRATION} in \\d+ ms\\.$`,
-        'm',
+        `^Adopted the Alembic database at revision ${FIXTURE_REVISION} as ${INITIAL_MIGRATION} in \\d+ ms\\.\\n` +
+          '1 newer migration pending: run `overlay-db upgrade head`\\.\\n$',
       ),
     );
+    // Until then the schema lacks exactly what the newer migration adds.
+    const behind = await run('check');
+    expect(behind.code).toBe(1);
+    expect(behind.stdout).toMatch(/^Schema drift: 1 statement would bring the database in line/);
+    expect(behind.stdout).toMatch(/^ {2}create index .*health_logs_workflow_id_created_at_covering_index.*;$/m);
+
+    const upgrade = await run('upgrade', 'head', '--json');
+    expect(JSON.parse(upgrade.stdout).applied).toEqual([
+      { name: HEALTH_SUMMARY_INDEX_MIGRATION, ms: expect.any(Number) },
+    ]);
     expect((await run('check')).code).toBe(0);
     const again = await run('adopt', '--json');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, adopted: false, fromRevision: null });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ok: true,
+      adopted: false,
+      fromRevision: null,
+      current: HEALTH_SUMMARY_INDEX_MIGRATION,
+      pending: [],
+    });
     const [{ n }] = await rawQuery<{ n: number | string }>(target, 'select count(*) as n from steps');
     expect(Number(n)).toBe(4);
   });

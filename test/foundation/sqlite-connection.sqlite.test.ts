@@ -56,7 +56,7 @@ describe.runIf(requestedDialects().includes('sqlite'))('SQLite connections', () 
     try {
       const [row] = await mem.connection.execute<{ journal_mode: string }[]>('pragma journal_mode');
       expect(row.journal_mode).toBe('memory');
-      expect(await mem.migrator.current()).toBe('0001_initial_schema');
+      expect(await mem.migrator.current()).toBe('0002_health_summary_index');
     } finally {
       await mem.close();
     }

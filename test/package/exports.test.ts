@@ -30,6 +30,7 @@ describe('the public surface of src/index.ts', () => {
         "HEALING_TRUSTED_CONFIDENCE",
         "HEALTH_ERROR_TYPES",
         "HEALTH_STATUSES",
+        "HEALTH_SUMMARY_INDEX_MIGRATION",
         "HealthLog",
         "INITIAL_MIGRATION",
         "InvalidCredentialsError",

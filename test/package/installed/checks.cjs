@@ -9,14 +9,22 @@ const assert = require('node:assert/strict');
  * reads them back through the tenant scope.
  */
 async function runChecks(lib, target, label) {
-  const { openDatabase, createCompany, createAdmin, INITIAL_MIGRATION, OverlayDbError, TenantRequiredError } = lib;
+  const {
+    openDatabase,
+    createCompany,
+    createAdmin,
+    INITIAL_MIGRATION,
+    HEALTH_SUMMARY_INDEX_MIGRATION,
+    OverlayDbError,
+    TenantRequiredError,
+  } = lib;
   const db = await openDatabase({ url: target.url });
   try {
     assert.equal(db.dialect, target.dialect);
     assert.equal(await db.migrator.current(), null, 'a fresh database has no migration applied');
-    assert.deepEqual(await db.migrator.pending(), [INITIAL_MIGRATION]);
-    assert.deepEqual(await db.migrator.up(), [INITIAL_MIGRATION]);
-    assert.equal(await db.migrator.current(), INITIAL_MIGRATION);
+    assert.deepEqual(await db.migrator.pending(), [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    assert.deepEqual(await db.migrator.up(), [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    assert.equal(await db.migrator.current(), HEALTH_SUMMARY_INDEX_MIGRATION);
     assert.deepEqual(await db.migrator.pending(), []);
     assert.equal((await db.migrator.check()).inSync, true, 'the migrated schema matches the entities');
 
