@@ -5,27 +5,24 @@ import {
   type Database,
   INITIAL_MIGRATION,
   MIGRATIONS_TABLE,
-  type MigrationEntry,
   MigrationError,
   OverlayDbError,
   openDatabase,
 } from '../src/index.js';
 import { describeEachDialect, type TestDatabase } from './support/dialects.js';
 import { openTestDatabase } from './support/open-test-database.js';
-import { addNote, failsHalfway, orphanUsers, rebuildCompanies, withExtra } from './support/test-migrations.js';
+import {
+  ADD_NOTE,
+  addNote,
+  FAILS,
+  failsHalfway,
+  orphanUsers,
+  rebuildCompanies,
+  withExtra,
+} from './support/test-migrations.js';
 
 /** Every bundled migration, oldest first. */
 const BUNDLED = [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION];
-
-// The shared test migrations are numbered from 0002, which the bundled 0002_health_summary_index
-// now holds; here they are renumbered to follow the bundled ones.
-const renumbered = (entry: MigrationEntry, name: string): MigrationEntry => ({ name, class: entry.class });
-const ADD_NOTE = '0003_add_company_note';
-const FAILS = '0004_fails_halfway';
-const ADD_NOTE_ENTRY = renumbered(addNote, ADD_NOTE);
-const FAILS_ENTRY = renumbered(failsHalfway, FAILS);
-const REBUILD_COMPANIES_ENTRY = renumbered(rebuildCompanies, '0003_rebuild_companies');
-const ORPHAN_USERS_ENTRY = renumbered(orphanUsers, '0003_orphan_users');
 
 describeEachDialect('migration runner', (dialect) => {
   let db: Database;
@@ -77,7 +74,7 @@ describeEachDialect('migration runner', (dialect) => {
   });
 
   it('up({ to }), down(), down({ steps }), down({ to }) follow Alembic semantics and keep data', async () => {
-    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ADD_NOTE_ENTRY) });
+    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, addNote) });
     expect(await runner.up({ to: INITIAL_MIGRATION })).toEqual([INITIAL_MIGRATION]);
     expect(await runner.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
     await db.connection.execute("insert into companies (name, invite_token) values ('kept', 't1')");
@@ -106,7 +103,7 @@ describeEachDialect('migration runner', (dialect) => {
   });
 
   it('a failing migration rolls the whole run back to the revision before it', async () => {
-    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ADD_NOTE_ENTRY, FAILS_ENTRY) });
+    const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, addNote, failsHalfway) });
     const error = await runner.up().catch((e) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect(error.code).toBe('MIGRATION_FAILED');
@@ -151,7 +148,7 @@ describeEachDialect('migration runner', (dialect) => {
       await db.connection.execute(
         "insert into users (company_id, email, password_hash, role) values (1, 'u@c.test', 'x', 'admin')",
       );
-      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, REBUILD_COMPANIES_ENTRY) });
+      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, rebuildCompanies) });
       await runner.up();
       const [{ n }] = await db.connection.execute<{ n: number }[]>('select count(*) as n from users');
       expect(n).toBe(1);
@@ -165,7 +162,7 @@ describeEachDialect('migration runner', (dialect) => {
       await db.connection.execute(
         "insert into users (company_id, email, password_hash, role) values (1, 'u@c.test', 'x', 'admin')",
       );
-      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, ORPHAN_USERS_ENTRY) });
+      const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, orphanUsers) });
       await expect(runner.up()).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
       expect(await companies()).toEqual(['c']);
       expect(await runner.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);

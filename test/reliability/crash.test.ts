@@ -88,12 +88,12 @@ describeEachDialect('SIGKILL in the middle of work', (dialect) => {
     const db = await openDatabase({ url: target.url });
     try {
       const runner = createMigrationRunner(db.orm, {
-        migrations: withExtra(dialect, addNote, { name: '0099_slow', class: FastThird }),
+        migrations: withExtra(dialect, addNote, { name: '0004_slow', class: FastThird }),
       });
       // Consistent: the killed run's migrations are all or nothing (here: nothing); the bundled
       // ones, applied before, stay.
       expect(await runner.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
-      expect(await runner.pending()).toEqual([addNote.name, '0099_slow']);
+      expect(await runner.pending()).toEqual([addNote.name, '0004_slow']);
       const [row] = await sql<{ name: string }>(db, 'select name from companies where id = ?', [company.companyId]);
       expect(row.name).toBe('Acme');
       await expect(sql(db, 'select * from half_done')).rejects.toThrow();
@@ -101,8 +101,8 @@ describeEachDialect('SIGKILL in the middle of work', (dialect) => {
       // On PostgreSQL the killed client's backend runs its statement to the end (pg_sleep(4)) before
       // it notices the client is gone and rolls back; until then it holds the migration lock, so
       // this up() waits for it rather than running beside it.
-      expect(await runner.up()).toEqual([addNote.name, '0099_slow']);
-      expect(await runner.current()).toBe('0099_slow');
+      expect(await runner.up()).toEqual([addNote.name, '0004_slow']);
+      expect(await runner.current()).toBe('0004_slow');
       expect(await sql(db, 'select note from companies')).toHaveLength(1);
       await expectSqliteClean(db);
     } finally {

@@ -48,14 +48,15 @@ class OrphanUsers extends Migration {
   }
 }
 
-export const ADD_NOTE = '0002_add_company_note';
-export const FAILS = '0003_fails_halfway';
+// Numbered after the bundled migrations (0001, 0002), which withExtra puts first.
+export const ADD_NOTE = '0003_add_company_note';
+export const FAILS = '0004_fails_halfway';
 
 export function withExtra(dialect: 'sqlite' | 'postgresql', ...extra: MigrationEntry[]): MigrationEntry[] {
   return [...migrationsFor(dialect), ...extra];
 }
 export const addNote: MigrationEntry = { name: ADD_NOTE, class: AddCompanyNote };
 export const failsHalfway: MigrationEntry = { name: FAILS, class: FailsHalfway };
-export const rebuildCompanies: MigrationEntry = { name: '0002_rebuild_companies', class: RebuildCompanies };
-export const orphanUsers: MigrationEntry = { name: '0002_orphan_users', class: OrphanUsers };
+export const rebuildCompanies: MigrationEntry = { name: '0003_rebuild_companies', class: RebuildCompanies };
+export const orphanUsers: MigrationEntry = { name: '0003_orphan_users', class: OrphanUsers };
 export { INITIAL_MIGRATION };

@@ -3,6 +3,7 @@
 const {
   createAdmin,
   createCompany,
+  HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   OverlayDbError,
   openDatabase,
@@ -11,7 +12,15 @@ const {
 const checks = require('./checks.cjs');
 
 async function main() {
-  const lib = { createAdmin, createCompany, INITIAL_MIGRATION, OverlayDbError, openDatabase, TenantRequiredError };
+  const lib = {
+    createAdmin,
+    createCompany,
+    HEALTH_SUMMARY_INDEX_MIGRATION,
+    INITIAL_MIGRATION,
+    OverlayDbError,
+    openDatabase,
+    TenantRequiredError,
+  };
   for (const target of checks.targets('cjs')) {
     const { companyId, adminId } = await checks.runChecks(lib, target, `cjs-${target.dialect}`);
     console.log(`ok   require [${target.dialect}] migrated, company #${companyId}, admin #${adminId} read back`);

@@ -2,6 +2,7 @@
 import {
   createAdmin,
   createCompany,
+  HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   OverlayDbError,
   openDatabase,
@@ -9,7 +10,15 @@ import {
 } from '@overlay/db';
 import checks from './checks.cjs';
 
-const lib = { createAdmin, createCompany, INITIAL_MIGRATION, OverlayDbError, openDatabase, TenantRequiredError };
+const lib = {
+  createAdmin,
+  createCompany,
+  HEALTH_SUMMARY_INDEX_MIGRATION,
+  INITIAL_MIGRATION,
+  OverlayDbError,
+  openDatabase,
+  TenantRequiredError,
+};
 for (const target of checks.targets('esm')) {
   const { companyId, adminId } = await checks.runChecks(lib, target, `esm-${target.dialect}`);
   console.log(`ok   import  [${target.dialect}] migrated, company #${companyId}, admin #${adminId} read back`);

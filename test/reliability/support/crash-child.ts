@@ -27,7 +27,7 @@ if (MODE === 'migrate') {
     }
   }
   const runner = createMigrationRunner(db.orm, {
-    migrations: withExtra(db.dialect, addNote, { name: '0099_slow', class: SlowMigration }),
+    migrations: withExtra(db.dialect, addNote, { name: '0004_slow', class: SlowMigration }),
   });
   await runner.up();
   console.log('finished (should have been killed)');
