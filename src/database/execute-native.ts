@@ -10,14 +10,6 @@ import { activeNativeConnection, type KnexClient, poolOf } from './native-transa
 // logging on, statements take MikroORM's path so that the log stays exactly as before.
 
 /**
- * Runs one statement with `?` placeholders on `em`'s connection and returns its rows, as
- * `em.execute(sql, params, 'all')` would: inside `em`'s transaction if it has one, else inside
- * the native transaction running in this async context, else on a connection of the pool.
- *
- * @example
- * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
- */
-/**
  * Whether {@link executeNative} sends `em`'s statements to the driver itself, with bound
  * parameters. Not with query logging on: then they take MikroORM's `execute`, which writes each
  * parameter into the SQL text as a literal (so a parameter must be something a literal can say).
@@ -29,6 +21,14 @@ export function bindsNatively(em: SqlEntityManager): boolean {
   return !em.config.getLogger().isEnabled('query');
 }
 
+/**
+ * Runs one statement with `?` placeholders on `em`'s connection and returns its rows, as
+ * `em.execute(sql, params, 'all')` would: inside `em`'s transaction if it has one, else inside
+ * the native transaction running in this async context, else on a connection of the pool.
+ *
+ * @example
+ * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
+ */
 export async function executeNative<T>(
   em: SqlEntityManager,
   sql: string,

@@ -16,10 +16,14 @@ import type { ParsedStep } from './step-input.js';
 //
 // SQLite: multi-row VALUES lists; the connection caches each text's compiled statement.
 
-const PG_INSERT_STEPS_SQL =
+// Both dialects write the same columns, in this order.
+const INSERT_INTO_STEPS =
   'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
   '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
-  '"instruction_edited", "created_at") ' +
+  '"instruction_edited", "created_at") ';
+
+const PG_INSERT_STEPS_SQL =
+  INSERT_INTO_STEPS +
   'select ?::int, ?::int, u."screenshot_id", null, u."step_number", u."timestamp", u."action_type", u."selectors", ' +
   'u."element_meta", u."page_context", u."action_data", u."dom_context", false, false, ?::timestamptz ' +
   'from jsonb_to_recordset(?::jsonb) as u("screenshot_id" int, "step_number" int, "timestamp" text, ' +
@@ -73,10 +77,7 @@ function stepsJsonb(steps: readonly ParsedStep[], binary: boolean): Buffer | str
   return bytes;
 }
 
-const SQLITE_STEP_COLUMNS =
-  'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
-  '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
-  '"instruction_edited", "created_at") values ';
+const SQLITE_STEP_COLUMNS = `${INSERT_INTO_STEPS}values `;
 const SQLITE_STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
 // 12 parameters a row: 1000 rows stay far below SQLite's 32766 per statement.
 const SQLITE_STEP_BATCH = 1000;
