@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { type Dialect, openDatabase } from '../src/index.js';
 import { freshDatabase, withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import { median } from './median.js';
 import { type Operation, operations } from './ops.js';
 import type { RawDriver } from './raw-driver.js';
 import { runScale } from './scale.js';
@@ -50,12 +51,6 @@ const QUICK: DatasetSpec = {
 };
 const ROUNDS = quick ? 3 : 15;
 const WARM_UP_MS = quick ? 50 : 2000;
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /**
  * Brings the database to the same settled state before each operation, outside the timings: the

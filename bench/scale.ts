@@ -4,6 +4,7 @@
 import type { Dialect } from '../src/index.js';
 import { withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import { median } from './median.js';
 
 export interface ScaleResult {
   dialect: Dialect;
@@ -12,12 +13,6 @@ export interface ScaleResult {
   largeUs: number;
   ratio: number;
 }
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const WARM_UP_MS = 1000;
 

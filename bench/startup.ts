@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../src/index.js';
+import { median } from './median.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -21,12 +22,6 @@ export interface StartupResult {
   /** libraryMs / plainWithMigratorMs. */
   ratioWithMigrator: number;
 }
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // performance.now() counts from the process's time origin (its start), so the child reports
 // the whole time: module loading, ORM start-up, connecting and the first query.
