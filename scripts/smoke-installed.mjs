@@ -43,7 +43,7 @@ let passed = 0;
 let failed = 0;
 const started = Date.now();
 
-for (const f of ['dist/index.cjs', 'dist/index.js', 'dist/index.d.cts', 'dist/cli.cjs']) {
+for (const f of ['dist/index.cjs', 'dist/index.js', 'dist/esm-bridge.cjs', 'dist/index.d.cts', 'dist/cli.cjs']) {
   if (!existsSync(join(repo, f))) usage(`${f} is missing: run \`npm run build\` first`);
 }
 
@@ -120,7 +120,14 @@ function pack() {
   check('the tarball holds dist, README, CHANGELOG and package.json only', () => {
     const stray = files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(f));
     if (stray.length) throw new Error(`unexpected files: ${stray.join(', ')}`);
-    for (const needed of ['dist/index.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.cjs']) {
+    for (const needed of [
+      'dist/index.cjs',
+      'dist/index.js',
+      'dist/esm-bridge.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/cli.cjs',
+    ]) {
       if (!files.includes(needed)) throw new Error(`missing ${needed}`);
     }
   });

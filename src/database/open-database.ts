@@ -27,9 +27,9 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   const ormOptions = await buildOrmOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {
+    // createOrm has run a first query by the time it returns, and closes what it opened if it fails.
     orm = await createOrm(ormOptions, parsed.dialect);
     if (options.rowLevelSecurity) markRowLevelSecurity(orm.config);
-    await orm.em.getConnection().execute('select 1', [], 'all');
     const db = new Database(orm, parsed.dialect);
     if (options.migrate) await db.migrator.up();
     return db;
