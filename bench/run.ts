@@ -184,7 +184,7 @@ async function main(): Promise<void> {
         await db.close();
         startup.push(
           await measureStartup(dialect, target, {
-            runs: quick ? 3 : 9,
+            runs: quick ? 3 : 15,
             build: !args.includes('--no-build') && startup.length === 0,
           }),
         );

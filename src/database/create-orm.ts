@@ -1,4 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/core';
+import { whilePeersLoad } from '../code-cache/index.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import type { Dialect } from './options.js';
 import { useImmediateTransactions } from './sqlite-immediate-transactions.js';
@@ -18,8 +19,8 @@ export async function createOrm(options: Options, dialect: Dialect): Promise<Mik
   // Discovery hands the connection its platform; the check query formats SQL through it sooner.
   const driver = orm.config.getDriver();
   driver.getConnection().setPlatform(driver.getPlatform());
-  const connected = driver
-    .connect()
+  // knex loads the database driver (sqlite3, pg) as it creates its client, inside connect().
+  const connected = whilePeersLoad(() => driver.connect())
     .then((connection) => connection.execute('select 1', [], 'all'))
     .then(() => undefined);
   // Settled below in every case; this only stops Node reporting a rejection while discovery runs.
