@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { runOnConnection, type StatementOptions } from './native-connection.js';
 import { activeNativeConnection, type KnexClient, poolOf } from './native-transaction.js';
+import { namesStatements } from './prepared-statements-flag.js';
 
 // The statements of the hot paths go to the driver's own connection with bound parameters.
 // MikroORM's `execute` inlines every parameter into the SQL text and sends it through knex's
@@ -42,7 +43,7 @@ export async function executeNative<T>(
   const client = trx ? trx.client : pool;
   const native = joined ?? (await client.acquireConnection());
   try {
-    return await runOnConnection<T>(native, sql, params, options);
+    return await runOnConnection<T>(native, sql, params, namesStatements(em) ? options : { prepare: false });
   } catch (error) {
     throw em.getDriver().convertException(error as Error);
   } finally {

@@ -7,6 +7,7 @@ import { createOrm } from './create-orm.js';
 import { Database } from './database.js';
 import type { OpenDatabaseOptions } from './options.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './parse-database-url.js';
+import { markUnnamedStatements } from './prepared-statements-flag.js';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -24,12 +25,19 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   if (options.rowLevelSecurity && parsed.dialect !== 'postgresql') {
     throw new InvalidInputError('rowLevelSecurity', 'row-level security is a PostgreSQL feature');
   }
+  if (options.preparedStatements === false && parsed.dialect !== 'postgresql') {
+    throw new InvalidInputError(
+      'preparedStatements',
+      "named prepared statements are a PostgreSQL feature; SQLite's live in the process and stay on",
+    );
+  }
   const ormOptions = await buildOrmOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {
     // createOrm has run a first query by the time it returns, and closes what it opened if it fails.
     orm = await createOrm(ormOptions, parsed.dialect);
     if (options.rowLevelSecurity) markRowLevelSecurity(orm.config);
+    if (options.preparedStatements === false) markUnnamedStatements(orm.config);
     const db = new Database(orm, parsed.dialect);
     if (options.migrate) await db.migrator.up();
     return db;

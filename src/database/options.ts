@@ -40,6 +40,13 @@ export interface OpenDatabaseOptions {
    * Connect as the non-owner app role those policies bind. INVALID_INPUT on SQLite.
    */
   rowLevelSecurity?: boolean;
+  /**
+   * PostgreSQL: prepare the library's fixed statements once per connection, under a name (default
+   * `true`). `false` sends every statement unnamed, for a connection pooler in transaction mode
+   * without prepared-statement support (PgBouncer before 1.21, or without `max_prepared_statements`).
+   * Costs a parse and a plan per call. INVALID_INPUT on SQLite, whose statements live in the process.
+   */
+  preparedStatements?: boolean;
   /** Passed through to MikroORM as-is (entities are added to ours). Use with care. */
   mikroOrm?: Partial<Options>;
 }

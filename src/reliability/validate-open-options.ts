@@ -12,6 +12,7 @@ const KNOWN_OPTIONS = [
   'busyTimeoutMs',
   'sqliteMmapBytes',
   'rowLevelSecurity',
+  'preparedStatements',
   'mikroOrm',
 ] as const;
 
@@ -32,7 +33,7 @@ export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
   if (options.url !== undefined && typeof options.url !== 'string') {
     throw new InvalidInputError('url', 'expected a database URL string');
   }
-  for (const key of ['migrate', 'debug', 'rowLevelSecurity'] as const) {
+  for (const key of ['migrate', 'debug', 'rowLevelSecurity', 'preparedStatements'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new InvalidInputError(key, 'expected a boolean');
     }

@@ -44,6 +44,15 @@ describe.runIf(requestedDialects().includes('sqlite'))('SQLite connections', () 
     });
   });
 
+  it('refuse preparedStatements: false, a PostgreSQL setting (SQLite statements live in the process)', async () => {
+    await expect(openDatabase({ url: 'sqlite:///:memory:', preparedStatements: false })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'preparedStatements',
+    });
+    const on = await openDatabase({ url: 'sqlite:///:memory:', preparedStatements: true });
+    await on.close();
+  });
+
   it('keep them inside transactions too (the pooled connection is the configured one)', async () => {
     await db.orm.em.fork().transactional(async (em) => {
       const [row] = await em.execute<{ foreign_keys: number }[]>('pragma foreign_keys');

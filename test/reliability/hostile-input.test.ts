@@ -386,7 +386,17 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
     };
     await fc.assert(
       fc.asyncProperty(
-        mutated(base, ['url', 'migrate', 'debug', 'logger', 'pool', 'replicas', 'busyTimeoutMs', 'rowLevelSecurity']),
+        mutated(base, [
+          'url',
+          'migrate',
+          'debug',
+          'logger',
+          'pool',
+          'replicas',
+          'busyTimeoutMs',
+          'rowLevelSecurity',
+          'preparedStatements',
+        ]),
         async (options) => {
           // A missing url falls back to DATABASE_URL: point it at this test database, never ./app.db.
           const previous = process.env.DATABASE_URL;

@@ -10,7 +10,8 @@ import { seedCompany, stepInput } from './fixtures.js';
 // statements live in the client and are bounded by its own cache). The hot statements are prepared
 // once per connection; statements whose text varies with the data (long IN lists) must stay
 // unnamed, or a long-lived connection would accumulate one per variant. The steps of a new
-// workflow go in one statement whatever their number (their rows are one JSON parameter).
+// workflow go in one statement whatever their number (their rows are one JSON parameter). With
+// preparedStatements: false (a pooler without prepared-statement support), nothing is named.
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
   'named prepared statements on PostgreSQL [postgresql]',
   () => {
@@ -61,6 +62,35 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       // The same calls again prepare nothing new.
       for (let n = 1; n <= 12; n++) await t.workflows.list({ limit: 5 });
       expect((await prepared()).length).toBe(first.length);
+    });
+  },
+);
+
+describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
+  'preparedStatements: false on PostgreSQL [postgresql]',
+  () => {
+    let db: Database;
+    let dispose: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, dispose } = await openTestDatabase('postgresql', { pool: { min: 1, max: 1 }, preparedStatements: false }));
+    });
+    afterAll(async () => dispose());
+
+    it('sends every statement unnamed, with the same results', async () => {
+      const acme = await seedCompany(db, 'Acme');
+      const t = db.forCompany(acme.companyId);
+      const wf = await t.workflows.create({
+        name: 'W',
+        startingUrl: 'u',
+        steps: Array.from({ length: 3 }, () => stepInput()),
+      });
+      expect((await t.workflows.getWithSteps(wf.id))?.steps.map((s) => s.stepNumber)).toEqual([1, 2, 3]);
+      expect((await t.workflows.list({ limit: 5 })).items.map((w) => w.id)).toEqual([wf.id]);
+      const em = db.fork();
+      const named = await withNativeConnection(em, () =>
+        executeNative<{ name: string }>(em, 'select "name" from pg_prepared_statements', []),
+      );
+      expect(named).toEqual([]);
     });
   },
 );
