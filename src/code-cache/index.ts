@@ -1,7 +1,6 @@
 // The code cache around loading this library's peers. Built as its own file (dist/code-cache.cjs),
 // which the library bundle and the CLI both require, so one process has one cache state.
 
-export { CODE_CACHE_ENV } from './cache-location.js';
 export {
   beginPeerLoad,
   type CodeCacheStatus,

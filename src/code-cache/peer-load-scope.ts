@@ -97,7 +97,7 @@ export function whilePeersLoad<T>(load: () => T): T {
 
 /** The code cache's state in this process. */
 export function codeCacheStatus(): CodeCacheStatus {
-  const outcome = decide() ?? undefined;
+  const outcome = decide();
   if (!outcome) {
     return {
       enabled: false,
