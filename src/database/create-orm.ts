@@ -12,19 +12,6 @@ import { useImmediateTransactions } from './sqlite-immediate-transactions.js';
  */
 export async function createOrm(options: Options, dialect: Dialect): Promise<MikroORM> {
   const orm = new MikroORM(options);
-  // The first connection needs no metadata, so it opens while the entities are discovered: the
-  // server forks its backend (PostgreSQL), or the file opens on libuv's thread pool (SQLite),
-  // during discovery's CPU work instead of after it. `MikroORM.connect` would also run a check
-  // query that swallows its error; the query here lets the real error reach the caller.
-  // Discovery hands the connection its platform; the check query formats SQL through it sooner.
-  const driver = orm.config.getDriver();
-  driver.getConnection().setPlatform(driver.getPlatform());
-  // knex loads the database driver (sqlite3, pg) as it creates its client, inside connect().
-  const connected = whilePeersLoad(() => driver.connect())
-    .then((connection) => connection.execute('select 1', [], 'all'))
-    .then(() => undefined);
-  // Settled below in every case; this only stops Node reporting a rejection while discovery runs.
-  connected.catch(() => undefined);
   try {
     const allowGlobalContext = orm.config.get('allowGlobalContext');
     orm.config.set('allowGlobalContext', true);
@@ -32,9 +19,12 @@ export async function createOrm(options: Options, dialect: Dialect): Promise<Mik
     orm.config.set('allowGlobalContext', allowGlobalContext);
     applyDialectDefaults(orm.getMetadata(), dialect);
     orm.em.getDriver().getPlatform().init(orm);
-    await connected;
+    // The driver's connect, not MikroORM.connect: that one runs a check query of its own and
+    // swallows its error; the query below lets the real error reach the caller. knex loads the
+    // database driver (sqlite3, pg) as it creates its client, inside connect().
+    const connection = await whilePeersLoad(() => orm.em.getDriver().connect());
+    await connection.execute('select 1', [], 'all');
   } catch (error) {
-    await connected.catch(() => undefined);
     await orm.close(true).catch(() => undefined);
     throw error;
   }

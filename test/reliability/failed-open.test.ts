@@ -18,8 +18,8 @@ function openInChild(env: Record<string, string>): { code?: string; message?: st
   return JSON.parse(out.trim().split('\n').pop() ?? '{}');
 }
 
-// The first connection opens while the entities are discovered (src/database/create-orm.ts). When
-// either fails, what was opened must be closed before the error reaches the caller.
+// src/database/create-orm.ts discovers the entities, then connects. When either fails, what was
+// opened must be closed before the error reaches the caller.
 describeEachDialect('a failed open', (dialect) => {
   let dir: string;
   let target: TestDatabase;
@@ -47,7 +47,7 @@ describeEachDialect('a failed open', (dialect) => {
     expect(result.message).toMatch(dialect === 'sqlite' ? /SQLITE_CANTOPEN|unable to open/ : /does not exist/);
   });
 
-  it('that connects but fails to discover an entity closes the connection: the process exits by itself', () => {
+  it('that fails to discover an entity is a DATABASE_ERROR, and the process exits by itself', () => {
     const result = openInChild({ DATABASE_URL: target.url, BROKEN_ENTITY: '1' });
     expect(result.code).toBe('DATABASE_ERROR');
     expect(result.message).toMatch(/Missing/);
