@@ -2,7 +2,8 @@ import type { OpenDatabaseOptions } from '../database/options.js';
 import { InvalidInputError } from '../errors.js';
 import { optionalNumber, rejectUnknownKeys, requireObject } from '../validation/validators.js';
 
-const KNOWN_OPTIONS = [
+/** Every option openDatabase takes; any other key is INVALID_INPUT. */
+export const KNOWN_OPTIONS = [
   'url',
   'migrate',
   'debug',
