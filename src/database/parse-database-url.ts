@@ -45,6 +45,9 @@ export function parseDatabaseUrl(raw: unknown, cwd = process.cwd()): ParsedDatab
     );
   }
   const text = raw.trim();
+  // No file name, host, user or database can hold a NUL: the C libraries below would cut the
+  // string there (sqlite:///./a\0b.db would open "a"), so it is refused, escaped or not.
+  if (/\u0000|%00/i.test(text)) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'it contains a NUL byte');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   const base = scheme?.split('+')[0];
   if (base === 'sqlite') return parseSqlite(text, cwd);
@@ -71,7 +74,7 @@ function parsePostgres(text: string): ParsedDatabaseUrl {
   } catch {
     throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'not a valid URL');
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decodePart(url.pathname.replace(/^\//, ''), text, 'database name');
   if (!database) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no database name after the host');
   if (!url.hostname) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no host');
   const port = url.port ? Number(url.port) : 5432;
@@ -81,10 +84,19 @@ function parsePostgres(text: string): ParsedDatabaseUrl {
     url: normalized.toString(),
     host: url.hostname,
     port,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+    user: decodePart(url.username, text, 'user name'),
+    password: decodePart(url.password, text, 'password'),
     database,
   };
+}
+
+/** decodeURIComponent, with a malformed escape (`%ZZ`) reported as the URL's fault, never the raw URIError. */
+function decodePart(part: string, text: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), `the ${what} has a malformed %-escape`);
+  }
 }
 
 /**
