@@ -1,6 +1,7 @@
 import { Step } from '../entities/step.js';
 import { NotFoundError } from '../errors.js';
 import { applyLabels } from '../lifecycle/apply-labels.js';
+import { queryRows, sqlJson } from '../lifecycle/sql.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
@@ -84,7 +85,6 @@ export class StepRepository {
       if (changes.fieldLabel !== undefined || changes.instruction !== undefined) {
         Object.assign(data, { editedAt: now, editedBy });
       }
-      if (changes.healedSelectors !== undefined) data.healedSelectors = changes.healedSelectors;
       if (changes.healedAt !== undefined) data.healedAt = changes.healedAt;
       else if (changes.healedSelectors != null) data.healedAt = now;
       if (changes.healingConfidence !== undefined) data.healingConfidence = changes.healingConfidence;
@@ -94,6 +94,15 @@ export class StepRepository {
       if (Object.keys(data).length > 0) {
         const changed = await em.nativeUpdate(Step, { id: sid, company: ctx.companyId }, data);
         if (changed !== 1) throw new NotFoundError('Step', sid);
+      }
+      if (changes.healedSelectors !== undefined) {
+        // As JSON text, not through nativeUpdate: MikroORM's query builder takes an object with a
+        // `constructor` key for something else and throws, though it is valid JSON.
+        await queryRows(em, 'update "steps" set "healed_selectors" = ? where "id" = ? and "company_id" = ?', [
+          sqlJson(changes.healedSelectors),
+          sid,
+          ctx.companyId,
+        ]);
       }
       const step = await readFork(ctx).findOne(Step, { id: sid, company: ctx.companyId }, ownQuery());
       if (!step) throw new NotFoundError('Step', sid);
