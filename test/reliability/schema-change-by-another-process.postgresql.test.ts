@@ -1,0 +1,205 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createTenantScope, type Database, dedupeScreenshot, OverlayDbError } from '../../src/index.js';
+import { requestedDialects } from '../support/env.js';
+import { openTestDatabase } from '../support/open-test-database.js';
+import { seedCompany, stepInput } from '../tenant/fixtures.js';
+
+// PostgreSQL-only: the hot statements are prepared under a name once per connection, and a
+// prepared statement's result columns are fixed when it is prepared. Another process (a newer
+// release's migration during a rolling deploy, a DBA) changing a table must not break the running
+// instance: every call keeps working, with the results it gave before. SQLite recompiles its
+// statements by itself.
+
+type Scope = ReturnType<Database['forCompany']>;
+
+interface World {
+  t: Scope;
+  companyId: number;
+  adminId: number;
+  userId: number;
+  workflowId: number;
+  stepIds: number[];
+  notificationId: number;
+}
+
+async function seed(db: Database): Promise<World> {
+  const acme = await seedCompany(db, 'Acme');
+  const t = db.forCompany(acme.companyId);
+  const wf = await t.workflows.create({
+    name: 'Checkout',
+    description: 'Pays',
+    startingUrl: 'https://app.example',
+    steps: [stepInput(), stepInput()],
+  });
+  const withSteps = await t.workflows.getWithSteps(wf.id);
+  const stepIds = withSteps!.steps.map((s) => s.id);
+  await t.steps.applyLabels(
+    wf.id,
+    stepIds.map((stepId) => ({ stepId, fieldLabel: 'Field', instruction: 'Do it', aiConfidence: 0.9, aiModel: 'm' })),
+  );
+  await t.workflows.update(wf.id, { status: 'active' });
+  const note = await t.notifications.create({ workflowId: wf.id, type: 'high_failure_rate', title: 'Often fails' });
+  return { t, ...acme, workflowId: wf.id, stepIds, notificationId: note.id };
+}
+
+/** The reads of the hot paths, as JSON (what a caller sees). */
+async function reads(db: Database, w: World): Promise<Record<string, unknown>> {
+  const { t } = w;
+  const json = (value: unknown) => JSON.parse(JSON.stringify(value));
+  return json({
+    get: await t.workflows.get(w.workflowId),
+    getWithSteps: await t.workflows.getWithSteps(w.workflowId),
+    list: await t.workflows.list(),
+    listByStatus: await t.workflows.list({ status: 'active' }),
+    steps: await t.steps.listByWorkflow(w.workflowId),
+    step: await t.steps.get(w.stepIds[0]),
+    logs: await t.healthLogs.listByWorkflow(w.workflowId),
+    summary: await t.healthLogs.summary(w.workflowId),
+    notifications: await t.notifications.list(),
+    unread: await t.notifications.list({ unreadOnly: true }),
+    screenshots: await t.screenshots.listByWorkflow(w.workflowId),
+    dedupe: await dedupeScreenshot(db, {
+      companyId: w.companyId,
+      workflowId: w.workflowId,
+      hash: `sha256:${'ab'.repeat(32)}`,
+      format: 'png',
+    }),
+  });
+}
+
+/** Every write of the hot paths once; returns the keys of what each returned. */
+async function writes(db: Database, w: World, round: number): Promise<Record<string, string[]>> {
+  const { t } = w;
+  const keys = (value: object | null) => Object.keys(JSON.parse(JSON.stringify(value))).sort();
+  const created = await t.workflows.create({
+    name: `New ${round}`,
+    startingUrl: 'https://app.example',
+    steps: [stepInput()],
+  });
+  const updated = await t.workflows.update(w.workflowId, { description: `Round ${round}` });
+  const failed = await t.healthLogs.record({
+    workflowId: w.workflowId,
+    userId: w.userId,
+    status: 'failed',
+    stepId: w.stepIds[0],
+    errorType: 'timeout',
+  });
+  const healed = await t.healthLogs.record({
+    workflowId: w.workflowId,
+    userId: w.userId,
+    status: 'healed_ai',
+    stepId: w.stepIds[1],
+    healingConfidence: 0.95,
+    healedSelectors: { previous_primary: '#a', healed_primary: '#b' },
+  });
+  const ok = await t.healthLogs.record({ workflowId: w.workflowId, userId: w.userId, status: 'success' });
+  const note = await t.notifications.create({ workflowId: w.workflowId, type: 'low_confidence', title: `N${round}` });
+  const read = await t.notifications.markRead(note.id, w.adminId);
+  const labels = await t.steps.applyLabels(created.id, [
+    { stepId: (await t.workflows.getWithSteps(created.id))!.steps[0].id, fieldLabel: 'F', instruction: 'I' },
+  ]);
+  const stepUpdate = await t.steps.update(w.stepIds[0], { fieldLabel: `Label ${round}` }, { editedBy: w.adminId });
+  const shot = await dedupeScreenshot(db, {
+    companyId: w.companyId,
+    workflowId: w.workflowId,
+    hash: `sha256:${round.toString(16).padStart(2, '0').repeat(32)}`,
+    format: 'jpeg',
+  });
+  return {
+    created: keys(created),
+    updated: keys(updated),
+    failedLog: keys(failed.log),
+    failedWorkflow: keys(failed.workflow),
+    healedWorkflow: keys(healed.workflow),
+    okWorkflow: keys(ok.workflow),
+    note: keys(note),
+    read: keys(read),
+    labels: keys(labels),
+    stepUpdate: keys(stepUpdate),
+    shot: keys(shot.screenshot),
+  };
+}
+
+describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
+  'a schema change made by another process [postgresql]',
+  () => {
+    let db: Database;
+    let dispose: () => Promise<void>;
+    let ddl: (sql: string) => Promise<void>;
+    beforeEach(async () => {
+      // One connection: every statement of the warm-up is prepared on the connection the calls
+      // after the change run on.
+      const opened = await openTestDatabase('postgresql', { pool: { min: 1, max: 1 } });
+      ({ db, dispose } = opened);
+      ddl = async (sql) => {
+        const pg = (await import('pg')).default;
+        const client = new pg.Client({ connectionString: opened.target.url });
+        await client.connect();
+        try {
+          await client.query(sql);
+        } finally {
+          await client.end();
+        }
+      };
+    });
+    afterEach(async () => dispose());
+
+    it('new columns on every table: every call keeps working, with unchanged results', async () => {
+      const w = await seed(db);
+      const keysBefore = await writes(db, w, 1);
+      const before = await reads(db, w);
+
+      await ddl(
+        'alter table "workflows" add column "archived_reason" text; ' +
+          'alter table "steps" add column "archived_reason" text; ' +
+          'alter table "health_logs" add column "archived_reason" text; ' +
+          'alter table "notifications" add column "archived_reason" text; ' +
+          'alter table "screenshots" add column "archived_reason" text',
+      );
+
+      expect(await reads(db, w)).toEqual(before);
+      expect(await writes(db, w, 2)).toEqual(keysBefore);
+    });
+
+    it('a column the library reads changes type: each prepared statement is prepared again, once', async () => {
+      const w = await seed(db);
+      const keysBefore = await writes(db, w, 1);
+      const before = await reads(db, w);
+
+      // text → varchar: the same strings, another result type.
+      await ddl(
+        'alter table "workflows" alter column "description" type varchar; ' +
+          'alter table "steps" alter column "field_label" type varchar; ' +
+          'alter table "health_logs" alter column "error_message" type varchar; ' +
+          'alter table "notifications" alter column "title" type varchar; ' +
+          'alter table "screenshots" alter column "storage_url" type varchar',
+      );
+
+      expect(await reads(db, w)).toEqual(before);
+      expect(await writes(db, w, 2)).toEqual(keysBefore);
+      // Prepared again under a name, not given up: later calls still run prepared.
+      const em = db.fork() as SqlEntityManager;
+      const named = await em.execute<{ n: string }[]>(
+        "select count(*) as n from pg_prepared_statements where name like 'overlay_%'",
+      );
+      expect(Number(named[0].n)).toBeGreaterThan(0);
+    });
+
+    it("inside the host's own transaction the call fails once, cleanly; the next transaction works", async () => {
+      const w = await seed(db);
+      const inHostTransaction = () =>
+        db.orm.em.fork().transactional(async (em) => createTenantScope(em, w.companyId).workflows.get(w.workflowId));
+      const before = JSON.parse(JSON.stringify(await inHostTransaction()));
+
+      await ddl('alter table "workflows" alter column "description" type varchar');
+
+      // The failed statement aborted the host's transaction, which holds the host's own earlier
+      // statements too: only the host can run it again. The error is the library's, not pg's.
+      const failure = await inHostTransaction().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OverlayDbError);
+      expect((failure as OverlayDbError).code).toBe('DATABASE_ERROR');
+      expect(JSON.parse(JSON.stringify(await inHostTransaction()))).toEqual(before);
+    });
+  },
+);
