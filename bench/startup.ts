@@ -2,11 +2,6 @@
 // package (`openDatabase` from dist/) and for a plain `MikroORM.init` of the same entities loaded
 // with `import` (a host's own setup, no library). The sides run in turn, round after round; each
 // ratio is the median of the per-round ratios, as in the hot-path bench.
-//
-// The library keeps V8's code cache for MikroORM and its drivers on disk (src/code-cache): its
-// first start in a fresh install compiles from source and writes the cache, every later start
-// reads it. `libraryMs` is such a later start; the first start and a start with the cache off
-// (OVERLAY_DB_CODE_CACHE=off) are measured too.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +13,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface StartupResult {
   dialect: Dialect;
-  /** `openDatabase` with its code cache written by an earlier start (every start after the first). */
+  /** `openDatabase`. */
   libraryMs: number;
   /** Plain `MikroORM.init` with the entities only. */
   plainMikroOrmMs: number;
@@ -28,14 +23,6 @@ export interface StartupResult {
   plainWithMigratorMs: number;
   /** libraryMs / plainWithMigratorMs. */
   ratioWithMigrator: number;
-  /** `openDatabase` with an empty code cache: the first start after installing or upgrading. */
-  libraryFirstStartMs: number;
-  /** libraryFirstStartMs / plainMikroOrmMs. */
-  ratioFirstStart: number;
-  /** `openDatabase` with OVERLAY_DB_CODE_CACHE=off. */
-  libraryWithoutCodeCacheMs: number;
-  /** libraryWithoutCodeCacheMs / plainMikroOrmMs. */
-  ratioWithoutCodeCache: number;
 }
 
 // performance.now() counts from the process's time origin (its start), so the child reports
@@ -66,11 +53,11 @@ await orm.close(true);
 `;
 }
 
-function runChild(file: string, env: Record<string, string> = {}): number {
+function runChild(file: string): number {
   const out = spawnSync(process.execPath, [file], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, MIKRO_ORM_ENV: '', ...env },
+    env: { ...process.env, MIKRO_ORM_ENV: '' },
   });
   if (out.status !== 0) throw new Error(`start-up child failed: ${out.stderr}`);
   return Number(out.stdout.trim());
@@ -111,25 +98,18 @@ export async function measureStartup(
     writeFileSync(plain, plainScript(dialect, target.url, entitiesFile));
     const plainMigrator = join(dir, 'plain-migrator.mjs');
     writeFileSync(plainMigrator, plainScript(dialect, target.url, entitiesFile, true));
-    const cache = join(dir, 'code-cache');
     const sides = {
-      library: () => runChild(lib, { OVERLAY_DB_CODE_CACHE: cache }),
+      library: () => runChild(lib),
       plain: () => runChild(plain),
       plainWithMigrator: () => runChild(plainMigrator),
-      firstStart: () => {
-        rmSync(cache, { recursive: true, force: true });
-        return runChild(lib, { OVERLAY_DB_CODE_CACHE: cache });
-      },
-      withoutCodeCache: () => runChild(lib, { OVERLAY_DB_CODE_CACHE: 'off' }),
     };
     type Side = keyof typeof sides;
     const times = Object.fromEntries(Object.keys(sides).map((side) => [side, [] as number[]])) as Record<
       Side,
       number[]
     >;
-    // One untimed round: the disk cache warm, and the library's code cache written.
+    // One untimed round: the disk cache warm.
     for (const run of Object.values(sides)) run();
-    // firstStart empties the cache and leaves it written again, before the next round's library run.
     for (let i = 0; i < options.runs; i++) {
       for (const [side, run] of Object.entries(sides) as [Side, () => number][]) times[side].push(run());
     }
@@ -142,18 +122,11 @@ export async function measureStartup(
       ratio: ratio('library', 'plain'),
       plainWithMigratorMs: ms('plainWithMigrator'),
       ratioWithMigrator: ratio('library', 'plainWithMigrator'),
-      libraryFirstStartMs: ms('firstStart'),
-      ratioFirstStart: ratio('firstStart', 'plain'),
-      libraryWithoutCodeCacheMs: ms('withoutCodeCache'),
-      ratioWithoutCodeCache: ratio('withoutCodeCache', 'plain'),
     };
     console.log(
       `  start-up [${dialect}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
         `(ratio ${result.ratio.toFixed(2)}); with the Migrator extension ${result.plainWithMigratorMs} ms ` +
-        `(ratio ${result.ratioWithMigrator.toFixed(2)}); median of ${options.runs} rounds of child processes\n` +
-        `    openDatabase on its first start (empty code cache) ${result.libraryFirstStartMs} ms ` +
-        `(ratio ${result.ratioFirstStart.toFixed(2)}); with OVERLAY_DB_CODE_CACHE=off ` +
-        `${result.libraryWithoutCodeCacheMs} ms (ratio ${result.ratioWithoutCodeCache.toFixed(2)})`,
+        `(ratio ${result.ratioWithMigrator.toFixed(2)}); median of ${options.runs} rounds of child processes`,
     );
     return result;
   } finally {

@@ -1,5 +1,4 @@
 import { MikroORM, type Options } from '@mikro-orm/core';
-import { whilePeersLoad } from '../code-cache/index.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import type { Dialect } from './options.js';
 import { useImmediateTransactions } from './sqlite-immediate-transactions.js';
@@ -20,9 +19,8 @@ export async function createOrm(options: Options, dialect: Dialect): Promise<Mik
     applyDialectDefaults(orm.getMetadata(), dialect);
     orm.em.getDriver().getPlatform().init(orm);
     // The driver's connect, not MikroORM.connect: that one runs a check query of its own and
-    // swallows its error; the query below lets the real error reach the caller. knex loads the
-    // database driver (sqlite3, pg) as it creates its client, inside connect().
-    const connection = await whilePeersLoad(() => orm.em.getDriver().connect());
+    // swallows its error; the query below lets the real error reach the caller.
+    const connection = await orm.em.getDriver().connect();
     await connection.execute('select 1', [], 'all');
   } catch (error) {
     await orm.close(true).catch(() => undefined);

@@ -1,12 +1,10 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
-import { whilePeersLoad } from '../code-cache/index.js';
 
 /**
  * Loads a CommonJS peer package (MikroORM and its drivers) with `require`, synchronously and
  * from this package's own location. A dynamic `import()` of the same package goes through its
  * ESM wrapper and Node's CommonJS export analysis, which costs hundreds of milliseconds at start-up.
- * The load runs in a code-cache scope (see beginPeerLoad), so its modules compile from V8's cache.
  *
  * @example
  * const { SqliteDriver } = requirePeer<typeof import('@mikro-orm/sqlite')>('@mikro-orm/sqlite');
@@ -17,5 +15,5 @@ export function requirePeer<T>(name: string): T {
   const url: string | undefined = import.meta.url;
   const base =
     url ?? (typeof __filename === 'string' && isAbsolute(__filename) ? __filename : join(process.cwd(), 'x'));
-  return whilePeersLoad(() => createRequire(base)(name) as T);
+  return createRequire(base)(name) as T;
 }
