@@ -14,6 +14,7 @@ import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
 import { mapRows } from '../tenant/map-rows.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
+import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -151,6 +152,8 @@ interface LockedWorkflow {
   status: WorkflowStatus;
   consecutiveFailures: number;
   brokenAfterFailures: number;
+  /** The later of its last successful and last failed run, in ms since the epoch (0: none). */
+  lastRunAt: number;
 }
 
 /**
@@ -164,13 +167,17 @@ interface LockedWorkflow {
  */
 export async function recordRun(ctx: TenantContext, input: RecordRunInput): Promise<RecordRunResult> {
   const run = validateRunInput(input);
-  const now = new Date();
   try {
     return await ctx.sqlTransaction(async () => {
       const em = ctx.sql;
       // One fork for the references of everything returned, made only once a row is mapped.
       const refs = ctx.references();
       const locked = await lockWorkflowForRun(em, ctx, run);
+      // The run's time is taken once the row is held, so runs of one workflow are timestamped in
+      // the order they are written; never before the row's last run, which another instance
+      // (with a clock ahead of this one) may have written. The log, the row and the notification
+      // all get this one time.
+      const now = new Date(Math.max(Date.now(), locked.lastRunAt));
       const effects = decideRunEffects(locked, run, locked.brokenAfterFailures);
       if (effects.status !== locked.status) assertStatusTransition(locked.status, effects.status);
       const log = await insertLog(em, refs, ctx.companyId, run, now);
@@ -208,7 +215,7 @@ async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run:
   // the alias on PostgreSQL and the table name on SQLite.
   const w = ctx.dialect === 'postgresql' ? 'w' : '"workflows"';
   const columns =
-    `${w}."name", ${w}."status", ${w}."consecutive_failures", ` +
+    `${w}."name", ${w}."status", ${w}."consecutive_failures", ${w}."last_successful_run", ${w}."last_failed_run", ` +
     `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
     `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok, ` +
     `(select s."workflow_id" from "steps" s where s."id" = ? and s."company_id" = ${w}."company_id") as step_workflow_id`;
@@ -237,7 +244,15 @@ async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run:
     status: row.status as WorkflowStatus,
     consecutiveFailures: Number(row.consecutive_failures),
     brokenAfterFailures: brokenAfterFailuresOf(sqlJsonValue(row.settings)),
+    lastRunAt: Math.max(timeOf(row.last_successful_run), timeOf(row.last_failed_run)),
   };
+}
+
+/** A timestamp column as read (a Date from pg, text from SQLite) in ms since the epoch; 0 when unset or unreadable. */
+function timeOf(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const time = value instanceof Date ? value.getTime() : parseTimestamp(String(value)).getTime();
+  return Number.isFinite(time) ? time : 0;
 }
 
 async function insertLog(
