@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database, TenantScope } from '../../src/index.js';
 import { LIMITS } from '../../src/validation/limits.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -272,9 +272,21 @@ describeEachDialect('t.workflows', (dialect) => {
 
   describe('update', () => {
     it('changes the given fields and moves updatedAt, even twice within a millisecond', async () => {
-      const wf = await t.workflows.create({ name: 'Before', startingUrl: 'u', tags: ['a'] });
-      const first = await t.workflows.update(wf.id, { name: 'After', tags: ['b', 'c'], description: null });
-      const second = await t.workflows.update(wf.id, { startingUrl: 'https://new.example' });
+      // The clock stands still (only Date is faked; the drivers' timers run): the create and both
+      // updates happen within one millisecond, and each update must still move updatedAt forward.
+      const frozen = Date.now();
+      vi.useFakeTimers({ toFake: ['Date'], now: frozen });
+      let wf: Awaited<ReturnType<typeof t.workflows.create>>;
+      let first: typeof wf;
+      let second: typeof wf;
+      try {
+        wf = await t.workflows.create({ name: 'Before', startingUrl: 'u', tags: ['a'] });
+        first = await t.workflows.update(wf.id, { name: 'After', tags: ['b', 'c'], description: null });
+        second = await t.workflows.update(wf.id, { startingUrl: 'https://new.example' });
+        expect(Date.now()).toBe(frozen);
+      } finally {
+        vi.useRealTimers();
+      }
       expect(second).toMatchObject({
         name: 'After',
         tags: ['b', 'c'],
