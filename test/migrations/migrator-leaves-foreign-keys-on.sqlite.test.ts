@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
-import { type Database, openDatabase } from '../../src/index.js';
+import { createMigrationRunner, type Database, openDatabase } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
+import { failsHalfway, withExtra } from '../support/test-migrations.js';
 import { seedCompany, sql, stepInput } from '../tenant/fixtures.js';
 
 // SQLite-only: its migrations switch `foreign_keys` off, a setting of the one pooled connection
@@ -45,11 +46,19 @@ describe.runIf(requestedDialects().includes('sqlite'))(
     }
 
     /**
-     * Runs up(), down() (the last migration), up() and adopt() one after another while deletes of
-     * the same Database run the whole time; returns what each migrator call gave, and how many
-     * workflows were deleted meanwhile and were left when the migrator was done.
+     * Runs the migrator calls one after another (by default up(), down() of the last migration,
+     * up() and adopt()) while deletes of the same Database run the whole time; returns what each
+     * call gave, and how many workflows were deleted meanwhile and were left when the calls ended.
      */
-    async function migrateWhileDeleting(database: Database) {
+    async function migrateWhileDeleting(
+      database: Database,
+      calls: [string, () => Promise<unknown>][] = [
+        ['up', () => database.migrator.up()],
+        ['down', () => database.migrator.down()],
+        ['up again', () => database.migrator.up()],
+        ['adopt', () => database.migrator.adopt()],
+      ],
+    ) {
       const { ids, deleteOne } = await seedWorkflows(database);
       const queue = [...ids];
       let migratorDone = false;
@@ -75,10 +84,7 @@ describe.runIf(requestedDialects().includes('sqlite'))(
         }
       };
       try {
-        await settle('up', () => database.migrator.up());
-        await settle('down', () => database.migrator.down());
-        await settle('up again', () => database.migrator.up());
-        await settle('adopt', () => database.migrator.adopt());
+        for (const [name, call] of calls) await settle(name, call);
       } finally {
         migratorDone = true;
       }
@@ -141,6 +147,30 @@ describe.runIf(requestedDialects().includes('sqlite'))(
       expect(Number(n)).toBe(WORKFLOWS - run.deleted);
       expect(await db.migrator.up()).toEqual([]);
       await expectIntegrity(db);
+    });
+
+    it('a migrator call that fails and rolls back also leaves foreign keys on for the others', async () => {
+      target = await createTestDatabase('sqlite');
+      const database = await openDatabase({ url: target.url, migrate: true });
+      db = database;
+      const failing = createMigrationRunner(database.orm, { migrations: withExtra('sqlite', failsHalfway) });
+      const run = await migrateWhileDeleting(database, [
+        ['failing up', () => failing.up()],
+        ['up', () => database.migrator.up()],
+        ['failing up again', () => failing.up()],
+      ]);
+
+      expect(run.outcomes).toEqual({
+        'failing up': { failed: 'MIGRATION_FAILED' },
+        up: [],
+        'failing up again': { failed: 'MIGRATION_FAILED' },
+      });
+      expect(run.deleteErrors).toEqual([]);
+      expect(run.deleted).toBeGreaterThan(0);
+      expect(run.leftWhenMigratorDone).toBeGreaterThan(0);
+      await expectIntegrity(database);
+      expect(await sql(database, "select name from sqlite_master where name = 'half_done'")).toEqual([]);
+      expect(await database.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
     });
   },
 );
