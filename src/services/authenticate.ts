@@ -3,7 +3,7 @@ import { User } from '../entities/user.js';
 import { InvalidCredentialsError } from '../errors.js';
 import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
 import { verifyPassword } from './hash-password.js';
-import { EMAIL_MAX_LENGTH } from './normalize-email.js';
+import { EMAIL_MAX_LENGTH, emailSpellings, normalizeEmail } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
 /**
@@ -14,7 +14,7 @@ import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
  * const user = await authenticate(db, credentials);
  */
 export interface AuthenticateInput {
-  /** Compared trimmed and case-insensitively. */
+  /** Normalized as `normalizeEmail` does (trimmed, any case, NFKC, either form of an international domain). */
   email: string;
   password: string;
 }
@@ -33,24 +33,40 @@ export interface AuthenticateInput {
 export async function authenticate(db: ServiceTarget, input: AuthenticateInput): Promise<User | null> {
   const fields = requireObject('input', input);
   rejectUnknownKeys('input', fields, ['email', 'password']);
-  const email = requireString('email', fields.email, {
+  const typed = requireString('email', fields.email, {
     trim: true,
     allowEmpty: true,
     max: Number.MAX_SAFE_INTEGER,
-  }).toLowerCase();
+  });
   const password = requireString('password', fields.password, { allowEmpty: true, max: Number.MAX_SAFE_INTEGER });
+  // A text that is no valid address can still match an account stored before validation.
+  let normalized: string | null = null;
+  try {
+    normalized = normalizeEmail(typed);
+  } catch {
+    // not an address: only the typed spelling is looked up
+  }
+  // An address longer than any stored one cannot match: skip the query, never the comparison.
+  const spellings = emailSpellings(typed, normalized).filter((s) => s.length <= EMAIL_MAX_LENGTH);
   const em = toEntityManager(db);
   try {
-    // An address longer than any stored one cannot match: skip the query, never the comparison.
-    const row =
-      email.length > EMAIL_MAX_LENGTH
-        ? null
+    const rows =
+      spellings.length === 0
+        ? []
         : await em
             .createQueryBuilder(User, undefined, 'write')
-            .select(['id', 'passwordHash'])
-            .where('lower(email) = ?', [email])
-            .limit(1)
-            .execute<{ id: number; passwordHash: string } | null>('get');
+            .select(['id', 'email', 'passwordHash'])
+            .where(`lower(email) in (${spellings.map(() => '?').join(', ')})`, spellings)
+            .limit(spellings.length)
+            .execute<{ id: number; email: string; passwordHash: string }[]>('all');
+    // Two spellings of one mailbox may both have an account from before normalization: the one
+    // typed wins, then the normalized one.
+    const typedLower = typed.toLowerCase();
+    const rankOf = (row: { email: string }) => {
+      const stored = row.email.toLowerCase();
+      return stored === typedLower ? -1 : spellings.indexOf(stored) >>> 0;
+    };
+    const row = rows.sort((a, b) => rankOf(a) - rankOf(b))[0] ?? null;
     if (!(await verifyPassword(password, row?.passwordHash ?? null)) || !row) return null;
     return await em.transactional(async (tx) => {
       const user = await tx.findOne(User, row.id);

@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors.js';
 import { LIMITS } from '../validation/limits.js';
 import { optionalString, rejectUnknownKeys, requireId, requireObject } from '../validation/validators.js';
 import { insertUser } from './insert-user.js';
-import { normalizeEmail } from './normalize-email.js';
+import { emailSpellings, normalizeEmail } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { validatePassword } from './validate-password.js';
 
@@ -39,6 +39,7 @@ export async function createAdmin(db: ServiceTarget, input: CreateAdminInput): P
   rejectUnknownKeys('input', fields, ['companyId', 'email', 'password', 'name']);
   const companyId = requireId('companyId', fields.companyId);
   const email = normalizeEmail(fields.email);
+  const spellings = emailSpellings(fields.email as string, email);
   const password = validatePassword(fields.password);
   const name = optionalString('name', fields.name, { trim: true, max: LIMITS.shortText }) ?? null;
   const em = toEntityManager(db);
@@ -49,5 +50,5 @@ export async function createAdmin(db: ServiceTarget, input: CreateAdminInput): P
     throw convertError(error, 'Looking up the company');
   }
   if (!exists) throw new NotFoundError('Company', companyId);
-  return insertUser(em, { companyId, email, password, name, role: 'admin' });
+  return insertUser(em, { companyId, email, spellings, password, name, role: 'admin' });
 }

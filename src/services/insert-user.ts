@@ -8,8 +8,10 @@ import { hashPassword } from './hash-password.js';
 /** A user to insert, already validated and normalized. @internal */
 export interface NewUser {
   companyId: number;
-  /** Trimmed and lower-cased. */
+  /** As `normalizeEmail` returns it. */
   email: string;
+  /** Every spelling an existing account with this address may be stored under (`emailSpellings`). */
+  spellings: readonly string[];
   password: string;
   name: string | null;
   role: UserRole;
@@ -22,7 +24,7 @@ export interface NewUser {
  */
 export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<User> {
   try {
-    if (await emailTaken(em, user.email)) throw new DuplicateEmailError();
+    if (await emailTaken(em, user.spellings)) throw new DuplicateEmailError();
     const passwordHash = await hashPassword(user.password);
     return await em.transactional(async (tx) => {
       const id = await tx.insert(User, {
@@ -43,12 +45,12 @@ export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<U
   }
 }
 
-/** Whether some user has this (normalized) email, whatever the case it was stored in. @internal */
-export async function emailTaken(em: SqlEntityManager, email: string): Promise<boolean> {
+/** Whether some user has one of these spellings of an email, whatever the case it was stored in. @internal */
+export async function emailTaken(em: SqlEntityManager, spellings: readonly string[]): Promise<boolean> {
   const row = await em
     .createQueryBuilder(User, undefined, 'write')
     .select('id')
-    .where('lower(email) = ?', [email])
+    .where(`lower(email) in (${spellings.map(() => '?').join(', ')})`, [...spellings])
     .limit(1)
     .execute('get');
   return row != null;

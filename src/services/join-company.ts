@@ -5,7 +5,7 @@ import { InvalidInviteTokenError, NotFoundError } from '../errors.js';
 import { LIMITS } from '../validation/limits.js';
 import { optionalString, rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
 import { insertUser } from './insert-user.js';
-import { normalizeEmail } from './normalize-email.js';
+import { emailSpellings, normalizeEmail } from './normalize-email.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { validatePassword } from './validate-password.js';
 
@@ -38,6 +38,7 @@ export async function joinCompany(db: ServiceTarget, input: JoinCompanyInput): P
   rejectUnknownKeys('input', fields, ['inviteToken', 'email', 'password', 'name']);
   const inviteToken = requireString('inviteToken', fields.inviteToken, { trim: true, max: LIMITS.shortText });
   const email = normalizeEmail(fields.email);
+  const spellings = emailSpellings(fields.email as string, email);
   const password = validatePassword(fields.password);
   const name = optionalString('name', fields.name, { trim: true, max: LIMITS.shortText }) ?? null;
   const em = toEntityManager(db);
@@ -49,7 +50,7 @@ export async function joinCompany(db: ServiceTarget, input: JoinCompanyInput): P
   }
   if (!company) throw new InvalidInviteTokenError();
   try {
-    return await insertUser(em, { companyId: company.id, email, password, name, role: 'regular' });
+    return await insertUser(em, { companyId: company.id, email, spellings, password, name, role: 'regular' });
   } catch (error) {
     // The company was deleted after the look-up (its foreign key refused the user): its token is gone too.
     if (error instanceof NotFoundError) throw new InvalidInviteTokenError();

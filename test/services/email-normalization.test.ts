@@ -69,7 +69,8 @@ describeEachDialect('one account per mailbox, however the address is spelled', (
     for (const email of ['admin@exämple.test', 'admin@xn--exmple-cua.test', ' Admin@EXÄMPLE.TEST ']) {
       expect((await authenticate(db, { email, password: PASSWORD }))?.id, email).toBe(admin.id);
     }
-    expect(await sql(db, 'select count(*) as "n" from "users"')).toEqual([{ n: 1 }]);
+    const [{ n }] = await sql<{ n: unknown }>(db, 'select count(*) as "n" from "users"');
+    expect(Number(n)).toBe(1);
   });
 
   it('ﬀ and ff are the same account', async () => {
