@@ -43,7 +43,10 @@ export class OverlayDbError extends Error {
  */
 export class TenantRequiredError extends OverlayDbError {
   constructor(received: unknown) {
-    super('TENANT_REQUIRED', `A company id (a positive safe integer) is required; received ${describe(received)}`);
+    super(
+      'TENANT_REQUIRED',
+      `A company id (a positive integer, at most 2147483647) is required; received ${describe(received)}`,
+    );
   }
 }
 

@@ -35,7 +35,7 @@ export class Database {
 
   /**
    * The tenant scope of one company: repositories that only ever read, change or reference that
-   * company's rows. TENANT_REQUIRED unless `companyId` is a positive safe integer.
+   * company's rows. TENANT_REQUIRED unless `companyId` is a positive integer id (at most 2,147,483,647).
    *
    * @example
    * const t = db.forCompany(companyId);

@@ -1,6 +1,6 @@
 import type { Dialect } from '../database/options.js';
-import { InvalidInputError } from '../errors.js';
-import { decodeCursor } from '../tenant/cursor.js';
+import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
+import { readColumns } from '../tenant/read-columns.js';
 import { type SqlParam, timestampTextSql } from './sql.js';
 
 /**
@@ -18,10 +18,9 @@ export function buildHealthLogListQuery(
   const params: SqlParam[] = [workflowId, companyId];
   let keyset = '';
   if (options.cursor !== undefined && options.cursor !== null) {
-    const [at, id] = decodeCursor('cursor', options.cursor, 2);
-    if (typeof at !== 'string' || typeof id !== 'number' || !Number.isSafeInteger(id)) {
-      throw new InvalidInputError('cursor', 'not a cursor returned by this library');
-    }
+    const [rawAt, rawId] = decodeCursor('cursor', options.cursor, 2);
+    const at = cursorTime('cursor', rawAt);
+    const id = cursorId('cursor', rawId);
     // `<=` first so that the index range is bounded; the `or` only breaks ties within it.
     keyset = ' and h."created_at" <= ? and (h."created_at" < ? or h."id" < ?)';
     params.push(at, at, id);
@@ -29,7 +28,7 @@ export function buildHealthLogListQuery(
   params.push(options.limit + 1);
   return {
     sql:
-      `select h.*, ${timestampTextSql(dialect, 'h."created_at"')} as cursor_at from "health_logs" h ` +
+      `select ${readColumns('health_logs', 'h')}, ${timestampTextSql(dialect, 'h."created_at"')} as cursor_at from "health_logs" h ` +
       `where h."workflow_id" = ? and h."company_id" = ?${keyset} ` +
       'order by h."created_at" desc, h."id" desc limit ?',
     params,

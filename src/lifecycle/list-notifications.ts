@@ -1,6 +1,7 @@
 import type { Dialect } from '../database/options.js';
 import { InvalidInputError } from '../errors.js';
-import { decodeCursor } from '../tenant/cursor.js';
+import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
+import { readColumns } from '../tenant/read-columns.js';
 import { type SqlParam, timestampTextSql } from './sql.js';
 
 /**
@@ -32,10 +33,8 @@ export function buildNotificationListQuery(
   let after: { read: boolean; at: string; id: number } | null = null;
   if (options.cursor !== undefined && options.cursor !== null) {
     const [read, at, id] = decodeCursor('cursor', options.cursor, 3);
-    if (typeof read !== 'boolean' || typeof at !== 'string' || typeof id !== 'number' || !Number.isSafeInteger(id)) {
-      throw new InvalidInputError('cursor', 'not a cursor returned by this library');
-    }
-    after = { read, at, id };
+    if (typeof read !== 'boolean') throw new InvalidInputError('cursor', 'not a cursor returned by this library');
+    after = { read, at: cursorTime('cursor', at), id: cursorId('cursor', id) };
   }
   const half = (read: boolean): { sql: string; params: SqlParam[] } | null => {
     if (read && options.unreadOnly) return null;
@@ -50,7 +49,7 @@ export function buildNotificationListQuery(
     params.push(options.limit + 1);
     return {
       sql:
-        `select n.*, ${timestampTextSql(dialect, 'n."created_at"')} as cursor_at ` +
+        `select ${readColumns('notifications', 'n')}, ${timestampTextSql(dialect, 'n."created_at"')} as cursor_at ` +
         `from "notifications" n where n."company_id" = ? and n."read" = ${read ? 'true' : 'false'}${keyset} ` +
         'order by n."created_at" desc, n."id" desc limit ?',
       params,

@@ -18,7 +18,7 @@ import { WorkflowRepository } from './workflow-repository.js';
  * Builds the tenant scope of one company on a MikroORM EntityManager (SQLite or PostgreSQL,
  * with this library's entities registered). The scope works in its own fork of `em` (empty
  * identity map), never hands out an EntityManager or QueryBuilder, and never reads, changes or
- * references another company's rows. TENANT_REQUIRED unless `companyId` is a positive safe integer.
+ * references another company's rows. TENANT_REQUIRED unless `companyId` is a positive integer id (at most 2,147,483,647).
  * If `em` is inside a transaction, the scope's work joins it.
  *
  * @example

@@ -1,6 +1,5 @@
 import type { Dialect } from '../database/options.js';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.js';
-import { InvalidInputError } from '../errors.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -10,8 +9,9 @@ import {
   requireOneOf,
   requireString,
 } from '../validation/validators.js';
-import { decodeCursor } from './cursor.js';
+import { cursorId, cursorTime, decodeCursor } from './cursor.js';
 import { DEFAULT_PAGE_SIZE } from './page-size.js';
+import { readColumns } from './read-columns.js';
 
 /**
  * Options of {@link WorkflowRepository.list}: filters that combine, and keyset pagination.
@@ -46,8 +46,6 @@ export const CURSOR_COLUMN = 'cursor_created_at';
 export const STEP_COUNT_COLUMN = 'step_count';
 
 const KEYS = ['status', 'tag', 'createdBy', 'limit', 'cursor'] as const;
-// ISO-8601 as written by this library, by PostgreSQL's to_char below, or by the original backend.
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Validates the options of `workflows.list`; a cursor not made by this library is INVALID_INPUT.
@@ -61,16 +59,7 @@ export function parseWorkflowListOptions(value: unknown): ParsedWorkflowListOpti
   let after: ParsedWorkflowListOptions['after'] = null;
   if (options.cursor !== undefined && options.cursor !== null) {
     const [createdAt, id] = decodeCursor('cursor', options.cursor, 2);
-    if (
-      typeof createdAt !== 'string' ||
-      !isTimestamp(createdAt) ||
-      typeof id !== 'number' ||
-      !Number.isSafeInteger(id) ||
-      id < 1
-    ) {
-      throw new InvalidInputError('cursor', 'not a cursor returned by this library');
-    }
-    after = { createdAt, id };
+    after = { createdAt: cursorTime('cursor', createdAt), id: cursorId('cursor', id) };
   }
   return {
     status: options.status === undefined ? null : requireOneOf('status', options.status, WORKFLOW_STATUSES),
@@ -127,24 +116,9 @@ export function buildWorkflowListQuery(
   }
   params.push(options.limit + 1);
   const sql =
-    `select "w".*, ${cursorColumn} as "${CURSOR_COLUMN}", ` +
+    `select ${readColumns('workflows', '"w"')}, ${cursorColumn} as "${CURSOR_COLUMN}", ` +
     `(select count(*) from "steps" as "s" where "s"."workflow_id" = "w"."id" and "s"."company_id" = "w"."company_id") as "${STEP_COUNT_COLUMN}" ` +
     `from "workflows" as "w" where ${where.join(' and ')} ` +
     'order by "w"."created_at" desc, "w"."id" desc limit ?';
   return { sql, params };
-}
-
-function isTimestamp(text: string): boolean {
-  const m = TIMESTAMP.exec(text);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
-  );
 }

@@ -11,10 +11,16 @@ export function requireObject(field: string, value: unknown): Record<string, unk
   return value as Record<string, unknown>;
 }
 
-/** A positive safe integer id. */
+/**
+ * The largest id: the id columns are 32-bit on PostgreSQL (`serial`). A larger id can name no
+ * row on either dialect, and PostgreSQL refuses it as a parameter of an id comparison.
+ */
+export const MAX_ID = 2_147_483_647;
+
+/** A positive integer id, at most {@link MAX_ID}. */
 export function requireId(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidInputError(field, 'expected a positive integer id');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_ID) {
+    throw new InvalidInputError(field, `expected a positive integer id (at most ${MAX_ID})`);
   }
   return value;
 }
@@ -102,10 +108,18 @@ export function requireBoolean(field: string, value: unknown): boolean {
   return value;
 }
 
-/** A valid Date (or an ISO string that parses to one). */
+// Years 0001-9999 UTC: both dialects store and read these back identically. PostgreSQL refuses
+// some later years outright, and SQLite would store `+275760-…` text that sorts before `2024-…`.
+const MIN_DATE_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_DATE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A valid Date (or an ISO string that parses to one) in years 0001-9999 UTC. */
 export function requireDate(field: string, value: unknown): Date {
   const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) throw new InvalidInputError(field, 'expected a valid date');
+  if (date.getTime() < MIN_DATE_MS || date.getTime() > MAX_DATE_MS) {
+    throw new InvalidInputError(field, 'must be within years 0001-9999 (UTC)');
+  }
   return date;
 }
 
