@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createTenantScope,
@@ -62,12 +62,60 @@ describeEachDialect('tenant scope: company id required', (dialect) => {
     );
     expect(t.companyId).toBe(42);
     expect(Object.isFrozen(t)).toBe(true);
-    // No EntityManager or QueryBuilder is reachable through an enumerable property of the scope or its repositories.
-    for (const repo of Object.values(t)) {
-      if (typeof repo === 'object') expect(Object.keys(repo)).toEqual([]);
-    }
+    // No EntityManager, connection or knex instance is reachable through any property of the scope,
+    // its repositories or their prototypes (the context lives in #private fields).
+    expect(escapeHatches(t)).toEqual([]);
+    // The walk finds one where there is one, non-enumerable or on a prototype.
+    const exposed = Object.create({ em: db.fork() });
+    Object.defineProperty(exposed, 'knex', { value: db.orm.em.getConnection().getKnex(), enumerable: false });
+    expect(escapeHatches({ workflows: exposed })).toHaveLength(2);
+  });
+
+  it('refuses at run time the calls its types refuse', () => {
+    const calls = [
+      // @ts-expect-error a company id is required
+      () => db.forCompany(),
+      // @ts-expect-error undefined is not a company id
+      () => db.forCompany(undefined),
+      // @ts-expect-error a string is not a company id
+      () => db.forCompany('1'),
+      // @ts-expect-error a company id is required
+      () => createTenantScope(db.fork()),
+    ];
+    for (const call of calls) expect(call).toThrow(TenantRequiredError);
   });
 });
+
+/**
+ * The EntityManagers, connections and knex instances reachable from `root` through own properties
+ * (enumerable or not, symbol keys too) and prototypes, without calling getters.
+ */
+function escapeHatches(root: object): object[] {
+  const seen = new Set<unknown>();
+  const found: object[] = [];
+  const visit = (value: unknown): void => {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) return;
+    seen.add(value);
+    if (value === Object.prototype || value === Function.prototype) return;
+    const v = value as Record<string, unknown>;
+    if (
+      value instanceof EntityManager ||
+      typeof v.getKnex === 'function' ||
+      typeof v.getConnection === 'function' ||
+      (typeof v.raw === 'function' && typeof v.client === 'object')
+    ) {
+      found.push(value);
+      return;
+    }
+    for (const key of Reflect.ownKeys(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if (descriptor && 'value' in descriptor) visit(descriptor.value);
+    }
+    visit(Object.getPrototypeOf(value));
+  };
+  visit(root);
+  return found;
+}
 
 describe('tenant scope: types', () => {
   it('cannot be built without a company id', () => {
@@ -79,16 +127,5 @@ describe('tenant scope: types', () => {
     expectTypeOf<keyof TenantScope>().toEqualTypeOf<
       'companyId' | 'workflows' | 'steps' | 'screenshots' | 'users' | 'healthLogs' | 'notifications'
     >();
-    const check = (db: Database) => {
-      // @ts-expect-error a company id is required
-      db.forCompany();
-      // @ts-expect-error undefined is not a company id
-      db.forCompany(undefined);
-      // @ts-expect-error a string is not a company id
-      db.forCompany('1');
-      // @ts-expect-error a company id is required
-      createTenantScope(db.fork());
-    };
-    expect(typeof check).toBe('function');
   });
 });
