@@ -3,6 +3,7 @@ import { convertError } from '../database/convert-error.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError, NotFoundError } from '../errors.js';
+import { readColumns } from '../tenant/read-columns.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -98,7 +99,7 @@ export async function applyLabels(
           `update "workflows" set "status" = 'draft', "updated_at" = ? ` +
             `where "id" = ? and "company_id" = ? and "status" = 'processing' and not exists (` +
             'select 1 from "steps" s where s."workflow_id" = ? and (s."field_label" is null or s."instruction" is null)' +
-            ') returning *',
+            `) returning ${readColumns('workflows')}`,
           [now, workflowId, ctx.companyId, workflowId],
         );
         if (moved[0]) workflowStatus = em.map(Workflow, moved[0]).status;
@@ -194,7 +195,7 @@ async function writeBatch(
   const rows = await queryRows(
     em,
     `update "steps" set ${sets.join(', ')} where "workflow_id" = ? and "company_id" = ? ` +
-      `and "id" in (${ids.map(() => '?').join(', ')}) returning *`,
+      `and "id" in (${ids.map(() => '?').join(', ')}) returning ${readColumns('steps')}`,
     [...params, workflowId, companyId, ...ids],
   );
   // Keeps copies of these steps already loaded in this scope in step with the rows.

@@ -3,6 +3,7 @@ import type { Dialect } from '../database/options.js';
 import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { mapRows } from '../tenant/map-rows.js';
+import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
@@ -133,7 +134,7 @@ export function buildHealthSummaryQueries(
   return {
     windows: {
       sql:
-        'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
+        `select ${readColumns('workflows', 'w')}, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (` +
         'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
         'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
         'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +

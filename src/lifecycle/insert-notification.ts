@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../database/options.js';
 import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
 import { mapRows } from '../tenant/map-rows.js';
+import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import { insertReturningSql, queryRows, type SqlParam, sqlTimestamp } from './sql.js';
 
@@ -54,7 +55,7 @@ export async function insertNotification(
       em,
       `insert into "notifications" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
         `select ${placeholders.join(', ')} ` +
-        'where exists (select 1 from "workflows" w where w."id" = ? and w."company_id" = ?) returning *',
+        `where exists (select 1 from "workflows" w where w."id" = ? and w."company_id" = ?) returning ${readColumns('notifications')}`,
       [...columns.map((c) => row[c]), values.workflowId, values.companyId],
     );
   }

@@ -12,6 +12,7 @@ import type { StepHealedSelectors } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
 import { mapRows } from '../tenant/map-rows.js';
+import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
@@ -303,7 +304,7 @@ async function updateWorkflowMetrics(
       '"success_rate" = (round("success_rate" * "total_uses") + ?) / ("total_uses" + 1), ' +
       `"consecutive_failures" = ${effects.ok ? '0' : '"consecutive_failures" + 1'}, ` +
       `${effects.ok ? '"last_successful_run"' : '"last_failed_run"'} = ?, ` +
-      '"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning *',
+      `"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning ${readColumns('workflows')}`,
     [effects.ok ? 1 : 0, at, effects.status, at, workflowId, companyId],
   );
   return mapRows(refs, Workflow, rows)[0];

@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { executeNative } from '../database/execute-native.js';
 import type { StatementOptions } from '../database/native-connection.js';
 import type { Dialect } from '../database/options.js';
+import { type ReadTable, readColumns } from '../tenant/read-columns.js';
 import { ReferenceSource } from '../tenant/reference-source.js';
 
 // Small helpers for the hand-written SQL of the lifecycle code. The SQL is hand-written because
@@ -66,14 +67,14 @@ export function sqlNumber(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-/** `insert into "table" (…) values (…) returning *` for the given column → value map. */
+/** `insert into "table" (…) values (…) returning <the columns mapRows reads>` for the given column → value map. */
 export function insertReturningSql(
-  table: string,
+  table: ReadTable,
   values: Record<string, SqlParam>,
 ): { sql: string; params: SqlParam[] } {
   const columns = Object.keys(values);
   return {
-    sql: `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) returning *`,
+    sql: `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) returning ${readColumns(table)}`,
     params: columns.map((c) => values[c]),
   };
 }

@@ -7,6 +7,7 @@ import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../
 import { queryRows, referencesFrom } from '../lifecycle/sql.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
+import { readColumns } from '../tenant/read-columns.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalNumber,
@@ -71,12 +72,11 @@ const INSERT_ATTEMPTS = 3;
 const MAX_INT = 2 ** 31 - 1;
 const PENDING = 'pending';
 const WORKFLOW_EXISTS_SQL = 'select 1 as "ok" from "workflows" where "id" = ? and "company_id" = ?';
-const SELECT_SCREENSHOT_SQL = 'select * from "screenshots" where "company_id" = ? and "hash" = ?';
+const SELECT_SCREENSHOT_SQL = `select ${readColumns('screenshots')} from "screenshots" where "company_id" = ? and "hash" = ?`;
 const INSERT_SCREENSHOT_SQL =
   'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
   '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"';
-const SET_STORAGE_KEY_SQL =
-  'update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? and "company_id" = ? returning *';
+const SET_STORAGE_KEY_SQL = `update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? and "company_id" = ? returning ${readColumns('screenshots')}`;
 
 /**
  * Records a screenshot once per company and image: the first call for a (company, hash) inserts a

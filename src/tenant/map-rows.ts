@@ -51,6 +51,16 @@ function planOf(meta: EntityMetadata): Plan {
   return plan;
 }
 
+/**
+ * The column names {@link mapRows} reads for `entity`, in property order.
+ *
+ * @example
+ * mappedColumns(orm.getMetadata().get('Workflow')); // ['id', 'company_id', …]
+ */
+export function mappedColumns(meta: EntityMetadata): string[] {
+  return planOf(meta).columns.map((column) => column.field);
+}
+
 /** A computed column of the rows that becomes an extra field of each entity (and of its JSON). */
 export interface ExtraColumn {
   key: string;

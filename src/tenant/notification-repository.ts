@@ -25,6 +25,7 @@ import {
 import { encodeCursor } from './cursor.js';
 import { mapRows } from './map-rows.js';
 import { DEFAULT_PAGE_SIZE } from './page-size.js';
+import { readColumns } from './read-columns.js';
 import type { TenantContext } from './tenant-context.js';
 
 export type { ListNotificationsOptions } from '../lifecycle/list-notifications.js';
@@ -181,7 +182,7 @@ export class NotificationRepository {
         em,
         'update "notifications" set "read" = true, "read_at" = coalesce("read_at", ?), "read_by" = coalesce("read_by", ?) ' +
           'where "id" = ? and "company_id" = ? ' +
-          'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning *',
+          `and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning ${readColumns('notifications')}`,
         [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
       );
       if (rows.length > 0) return mapRows(this.#ctx.references(), Notification, rows)[0];

@@ -2,6 +2,7 @@ import { Screenshot } from '../entities/screenshot.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { mapRows } from './map-rows.js';
+import { readColumns } from './read-columns.js';
 import { ownQuery, readFork } from './read-fork.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -44,8 +45,8 @@ export class ScreenshotRepository {
     const c = this.#ctx.companyId;
     return guard('Listing screenshots', async () => {
       const rows = await this.#ctx.sql.execute<Record<string, unknown>[]>(
-        'select * from "screenshots" where "company_id" = ? and "workflow_id" = ? union ' +
-          'select "sc".* from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ' +
+        `select ${readColumns('screenshots')} from "screenshots" where "company_id" = ? and "workflow_id" = ? union ` +
+          `select ${readColumns('screenshots', '"sc"')} from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ` +
           'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"',
         [c, wid, c, wid, c],
         'all',

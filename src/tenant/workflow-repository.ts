@@ -14,6 +14,7 @@ import { insertSteps } from './insert-steps.js';
 import { lockRow } from './lock-row.js';
 import { type ExtraColumn, mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
+import { readColumns } from './read-columns.js';
 import { ownQuery, readFork } from './read-fork.js';
 import { rehomeSharedScreenshots } from './rehome-shared-screenshots.js';
 import type { TenantContext } from './tenant-context.js';
@@ -30,13 +31,12 @@ import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
 const INSERT_WORKFLOW_SQL =
   'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
   '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", ' +
-  '"last_failed_run") values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning *';
+  `"last_failed_run") values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning ${readColumns('workflows')}`;
 // PostgreSQL's count(*) is a bigint, which pg returns as text.
 const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, value: Number };
 
-const SELECT_WORKFLOW_SQL = 'select * from "workflows" where "id" = ? and "company_id" = ?';
-const SELECT_STEPS_SQL =
-  'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc';
+const SELECT_WORKFLOW_SQL = `select ${readColumns('workflows')} from "workflows" where "id" = ? and "company_id" = ?`;
+const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
 
 /**
  * A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON).

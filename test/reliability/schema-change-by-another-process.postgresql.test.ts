@@ -13,6 +13,8 @@ import { seedCompany, stepInput } from '../tenant/fixtures.js';
 
 type Scope = ReturnType<Database['forCompany']>;
 
+const SHARED_HASH = `sha256:${'ab'.repeat(32)}`;
+
 interface World {
   t: Scope;
   companyId: number;
@@ -40,6 +42,8 @@ async function seed(db: Database): Promise<World> {
   );
   await t.workflows.update(wf.id, { status: 'active' });
   const note = await t.notifications.create({ workflowId: wf.id, type: 'high_failure_rate', title: 'Often fails' });
+  // Stored once here, so that the same call in `reads` is a read (deduplicated).
+  await dedupeScreenshot(db, { companyId: acme.companyId, workflowId: wf.id, hash: SHARED_HASH, format: 'png' });
   return { t, ...acme, workflowId: wf.id, stepIds, notificationId: note.id };
 }
 
@@ -62,7 +66,7 @@ async function reads(db: Database, w: World): Promise<Record<string, unknown>> {
     dedupe: await dedupeScreenshot(db, {
       companyId: w.companyId,
       workflowId: w.workflowId,
-      hash: `sha256:${'ab'.repeat(32)}`,
+      hash: SHARED_HASH,
       format: 'png',
     }),
   });
