@@ -6,11 +6,12 @@ import type { ParsedStep } from './step-input.js';
 
 // The steps of a new workflow, written in as few statements as each dialect allows.
 //
-// PostgreSQL: one statement for any number of steps, their rows sent as one JSON array. Its text
-// never changes, so it is prepared once per connection. A multi-row VALUES list has 12
-// parameters a row and a new text for every row count: prepared, a connection would keep a plan
-// per count ever seen; unprepared, the server parses and plans it on every call (measured: about
-// 14 ms of a 45 ms 500-step create). The payloads are JSON text already (validated and
+// PostgreSQL: one statement for any number of steps (up to 16 Mi characters of payloads; more
+// goes in several, see PG_CHUNK_TEXT), their rows sent as one JSON array. Its text never
+// changes, so it is prepared once per connection. A multi-row VALUES list has 12 parameters a
+// row and a new text for every row count: prepared, a connection would keep a plan per count
+// ever seen; unprepared, the server parses and plans it on every call (measured: about 14 ms of
+// a 45 ms 500-step create). The payloads are JSON text already (validated and
 // serialized once), so the array is assembled from them without escaping them again; the server
 // parses each payload once, as it parsed the text parameter it replaces.
 //
@@ -77,6 +78,38 @@ function stepsJsonb(steps: readonly ParsedStep[], binary: boolean): Buffer | str
   return bytes;
 }
 
+// PostgreSQL refuses a jsonb array whose elements take more than 268,435,455 bytes, and jsonb can
+// be about 6 times its JSON text (a number in an array: 2 bytes of text, about 12 in jsonb). One
+// statement carries at most this much payload text (UTF-16 units, each at most 3 bytes of UTF-8),
+// so at most about 100 MB of jsonb: a workflow within LIMITS (up to 5,000 steps of five 256 KiB
+// payloads) is stored in several statements of one transaction, an ordinary one in a single one.
+const PG_CHUNK_TEXT = 16 * 1024 * 1024;
+
+/** `steps` in consecutive runs of at most {@link PG_CHUNK_TEXT} payload text (at least one step each). */
+function pgChunks(steps: readonly ParsedStep[]): (readonly ParsedStep[])[] {
+  const chunks: (readonly ParsedStep[])[] = [];
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    const text =
+      s.selectors.length +
+      s.elementMeta.length +
+      s.pageContext.length +
+      (s.actionData?.length ?? 0) +
+      (s.domContext?.length ?? 0) +
+      (s.timestamp?.length ?? 0);
+    if (i > from && size + text > PG_CHUNK_TEXT) {
+      chunks.push(steps.slice(from, i));
+      from = i;
+      size = 0;
+    }
+    size += text;
+  }
+  chunks.push(from === 0 ? steps : steps.slice(from));
+  return chunks;
+}
+
 const SQLITE_STEP_COLUMNS = `${INSERT_INTO_STEPS}values `;
 const SQLITE_STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
 // 12 parameters a row: 1000 rows stay far below SQLite's 32766 per statement.
@@ -116,12 +149,15 @@ export async function insertSteps(
 ): Promise<void> {
   if (steps.length === 0) return;
   if (dialect === 'postgresql') {
-    await queryRows(em, PG_INSERT_STEPS_SQL, [
-      target.companyId,
-      target.workflowId,
-      target.createdAt,
-      stepsJsonb(steps, bindsNatively(em)),
-    ]);
+    const binary = bindsNatively(em);
+    for (const chunk of pgChunks(steps)) {
+      await queryRows(em, PG_INSERT_STEPS_SQL, [
+        target.companyId,
+        target.workflowId,
+        target.createdAt,
+        stepsJsonb(chunk, binary),
+      ]);
+    }
     return;
   }
   for (let from = 0; from < steps.length; from += SQLITE_STEP_BATCH) {
