@@ -76,8 +76,10 @@ describeEachDialect('a reference deleted while a write uses it', (dialect) => {
     console.log(`[${dialect}] steps.update vs delete: ${[...tally].map(([k, n]) => `${k}=${n}`).join(', ')}`);
   }, 120_000);
 
-  it(`steps.update({ screenshotId }) of a step of the workflow being deleted (${ROUNDS} rounds)`, async () => {
-    for (let round = 0; round < ROUNDS; round++) {
+  // Fewer rounds: here the two transactions often deadlock on PostgreSQL (step, then screenshot
+  // against screenshot, then step), and each deadlock waits out deadlock_timeout before the retry.
+  it(`steps.update({ screenshotId }) of a step of the workflow being deleted (${ROUNDS / 4} rounds)`, async () => {
+    for (let round = 0; round < ROUNDS / 4; round++) {
       const { doomedId, doomedStepId, screenshotId } = await arrange();
       const t = db.forCompany(co.companyId);
       const [update, removal] = await Promise.all([
