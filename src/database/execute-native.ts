@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { runOnConnection, type StatementOptions } from './native-connection.js';
-import { activeNativeConnection, type KnexClient, poolOf } from './native-transaction.js';
+import { heldNativeConnection, type KnexClient, poolOf } from './native-transaction.js';
 import { namesStatements } from './prepared-statements-flag.js';
 
 // The statements of the hot paths go to the driver's own connection with bound parameters.
@@ -39,11 +39,18 @@ export async function executeNative<T>(
   if (!bindsNatively(em)) return em.execute<T[]>(sql, params as unknown[], 'all');
   const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
   const pool = poolOf(em);
-  const joined = trx ? undefined : activeNativeConnection(pool);
+  const held = trx ? undefined : heldNativeConnection(pool);
+  const joined = held?.connection;
   const client = trx ? trx.client : pool;
   const native = joined ?? (await client.acquireConnection());
+  const inTransaction = trx !== undefined || held?.transaction === true;
   try {
-    return await runOnConnection<T>(native, sql, params, namesStatements(em) ? options : { prepare: false });
+    return await runOnConnection<T>(
+      native,
+      sql,
+      params,
+      namesStatements(em) ? { ...options, inTransaction } : { prepare: false },
+    );
   } catch (error) {
     throw em.getDriver().convertException(error as Error);
   } finally {

@@ -64,9 +64,25 @@ interface PgNative {
 
 interface PgStatement {
   /** Server-side prepared statement name, or undefined for a one-off (unnamed) statement. */
-  name: string | undefined;
+  base: string | undefined;
   text: string;
+  /** `base` as named in `epoch`. */
+  name: string | undefined;
+  epoch: number;
 }
+
+// A prepared statement's result type is fixed when it is prepared. When another process changes a
+// table it reads (a column's type, or the columns behind a `*`), PostgreSQL refuses to run it
+// again: "cached plan must not change result type" (0A000), on every connection that prepared it,
+// until that connection closes. The names therefore carry an epoch, moved on when that error is
+// first seen: every statement is prepared afresh under a new name on its next use, on every
+// connection (the change that hit one statement hit the others that read the table too). A new
+// name rather than DEALLOCATE and the same name: pg remembers which names it has parsed on a
+// connection and would skip the Parse of a name it thinks exists.
+let pgEpoch = 0;
+// The epoch each connection's named statements belong to; those of an older one are deallocated
+// before the connection's next named statement, so a connection never keeps more than one set.
+const pgConnectionEpochs = new WeakMap<PgNative, number>();
 
 const pgStatements = new Map<string, PgStatement>();
 const PG_STATEMENT_CACHE = 2000;
@@ -86,12 +102,89 @@ function pgStatement(sql: string): PgStatement {
   if (statement === undefined) {
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
-    const name = n <= PG_PREPARE_MAX_PARAMS ? `overlay_${createHash('sha1').update(text).digest('hex')}` : undefined;
-    statement = { name, text };
+    const base = n <= PG_PREPARE_MAX_PARAMS ? `overlay_${createHash('sha1').update(text).digest('hex')}` : undefined;
+    statement = { base, text, name: base, epoch: 0 };
     if (pgStatements.size >= PG_STATEMENT_CACHE) pgStatements.clear();
     pgStatements.set(sql, statement);
   }
+  if (statement.epoch !== pgEpoch && statement.base !== undefined) {
+    statement.epoch = pgEpoch;
+    statement.name = `${statement.base}_${pgEpoch}`;
+  }
   return statement;
+}
+
+/**
+ * PostgreSQL's refusal to run a prepared statement whose result type a schema change altered, as
+ * pg throws it, as MikroORM converts it, or as the `cause` of an error made from it.
+ *
+ * @example
+ * if (isStalePlanError(error)) return runTransactionAgain();
+ */
+export function isStalePlanError(error: unknown): boolean {
+  let e = error as { code?: unknown; routine?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    if (
+      e.code === '0A000' &&
+      (e.routine === 'RevalidateCachedQuery' || String(e.message).includes('cached plan must not change result type'))
+    ) {
+      return true;
+    }
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+// The names this library gives its statements (see pgStatement): nothing in them needs quoting.
+const OUR_NAME = /^overlay_[0-9a-f]{40}(_[0-9]+)?$/;
+
+/** Deallocates the statements this library prepared on `native` under the names of an older epoch. */
+async function dropStaleStatements(native: PgNative): Promise<void> {
+  const current = `_${pgEpoch}`;
+  const { rows } = await native.query({
+    text: "select name from pg_prepared_statements where name like 'overlay\\_%'",
+    values: [],
+  });
+  const stale = (rows as { name: string }[])
+    .map((r) => r.name)
+    .filter((name) => OUR_NAME.test(name) && !name.endsWith(current));
+  // Several statements in one simple-protocol query (no parameters), so one round trip.
+  if (stale.length > 0)
+    await native.query({ text: stale.map((name) => `deallocate "${name}";`).join(' '), values: [] });
+}
+
+/** Runs a statement on PostgreSQL, prepared under its name unless `prepare` is false. */
+async function runPg<T>(
+  native: PgNative,
+  sql: string,
+  params: readonly unknown[],
+  options: StatementOptions,
+  retry: boolean,
+): Promise<T[]> {
+  const statement = pgStatement(sql);
+  const name = options.prepare === false ? undefined : statement.name;
+  const epoch = statement.epoch;
+  if (name !== undefined) {
+    const connectionEpoch = pgConnectionEpochs.get(native);
+    if (connectionEpoch !== epoch) {
+      if (connectionEpoch !== undefined) await dropStaleStatements(native);
+      pgConnectionEpochs.set(native, epoch);
+    }
+  }
+  try {
+    const result = await native.query({ name, text: statement.text, values: params as unknown[] });
+    return result.rows as T[];
+  } catch (error) {
+    if (name === undefined || !isStalePlanError(error)) throw error;
+    // Once per schema change, however many connections saw it at once.
+    if (epoch === pgEpoch) pgEpoch++;
+    // Inside a transaction the failed statement has aborted it: only the whole transaction can
+    // run again (nativeTransaction and the scope's transactions do; a caller's own transaction is
+    // the caller's to retry). Outside one, running the statement again under its new name is the
+    // same as the call being made a moment later.
+    if (!retry || options.inTransaction) throw error;
+    return runPg(native, sql, params, options, false);
+  }
 }
 
 /** How a statement runs. */
@@ -102,6 +195,11 @@ export interface StatementOptions {
    * (time windows over a table that grows): a prepared statement may switch to one generic plan.
    */
   prepare?: boolean;
+  /**
+   * True when the statement runs inside a transaction: a prepared statement that a schema change
+   * made stale then fails (it aborted the transaction) instead of being prepared again and retried.
+   */
+  inTransaction?: boolean;
 }
 
 /** A connection of knex's pool: a `sqlite3.Database` or a `pg.Client`. */
@@ -125,12 +223,7 @@ export async function runOnConnection<T>(
   params: readonly unknown[],
   options: StatementOptions = {},
 ): Promise<T[]> {
-  if (isPostgres(native)) {
-    const { name, text } = pgStatement(sql);
-    const prepared = options.prepare === false ? undefined : name;
-    const result = await native.query({ name: prepared, text, values: params as unknown[] });
-    return result.rows as T[];
-  }
+  if (isPostgres(native)) return runPg<T>(native, sql, params, options, true);
   const statement = await sqliteStatement(native as SqliteNative, sql);
   return new Promise<T[]>((resolve, reject) => {
     statement.all(params as unknown[], (err, rows) => (err ? reject(err) : resolve(rows as T[])));

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
-import { execOnConnection, type NativeConnection } from './native-connection.js';
+import { execOnConnection, isStalePlanError, type NativeConnection } from './native-connection.js';
 import { platformDialect } from './platform-dialect.js';
 
 // A transaction on one connection of knex's pool, begun and ended with plain statements. knex's
@@ -47,6 +47,19 @@ export function activeNativeConnection(client: KnexClient): NativeConnection | u
 }
 
 /**
+ * The connection held in this async context on `client`'s pool, and whether a native transaction
+ * is running on it (`nativeTransaction`) or it is only held (`withNativeConnection`).
+ *
+ * @example
+ * const inTransaction = heldNativeConnection(poolOf(em))?.transaction === true;
+ */
+export function heldNativeConnection(
+  client: KnexClient,
+): { connection: NativeConnection; transaction: boolean } | undefined {
+  return activeOn(client);
+}
+
+/**
  * Whether `nativeTransaction` may run on `em` now: not when `em` is inside a transaction of its
  * own (the work must join that one), and not with query logging on (the log must show every
  * statement, and only MikroORM's path writes it). Inside a native transaction or a held
@@ -64,7 +77,8 @@ export function canUseNativeConnection(em: SqlEntityManager): boolean {
  * (the write lock first, as every transaction of this library), `BEGIN` on PostgreSQL; COMMIT
  * when `work` resolves, ROLLBACK when it throws. A call inside a running native transaction of
  * the same pool joins it. Errors come out as they were thrown (driver errors converted to
- * MikroORM's exceptions by the caller).
+ * MikroORM's exceptions by the caller). Run once more when a statement of it was prepared before a
+ * schema change that made it stale, so `work` must be safe to run again after a rollback.
  *
  * @example
  * await nativeTransaction(em, async () => queryRows(em, 'update "workflows" set … returning *', params));
@@ -73,12 +87,28 @@ export async function nativeTransaction<T>(em: SqlEntityManager, work: () => Pro
   const client = poolOf(em);
   const held = activeOn(client);
   if (held?.transaction) return work();
-  if (held) return transactionOn(em, held.connection, client, work);
+  if (held) return onceMoreIfStale(held.connection, () => transactionOn(em, held.connection, client, work));
   const connection = await client.acquireConnection();
   try {
-    return await transactionOn(em, connection, client, work);
+    return await onceMoreIfStale(connection, () => transactionOn(em, connection, client, work));
   } finally {
     await client.releaseConnection(connection);
+  }
+}
+
+/**
+ * Runs a whole transaction again, once, when a prepared statement in it failed because a schema
+ * change made it stale (see `isStalePlanError`): that statement aborted the transaction, which was
+ * rolled back, and is prepared afresh the next time it runs, so the second run is the same work on
+ * the same data as the first.
+ */
+async function onceMoreIfStale<T>(connection: NativeConnection, transaction: () => Promise<T>): Promise<T> {
+  try {
+    return await transaction();
+  } catch (error) {
+    // Not on a connection whose ROLLBACK failed (see transactionOn): it may still be in the transaction.
+    if (!isStalePlanError(error) || (connection as { __knex__disposed?: unknown }).__knex__disposed) throw error;
+    return transaction();
   }
 }
 

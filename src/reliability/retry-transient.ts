@@ -1,4 +1,5 @@
 import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { isStalePlanError } from '../database/native-connection.js';
 
 /** How many times a transaction runs at most when the database aborts it for a transient conflict. */
 export const TRANSACTION_ATTEMPTS = 3;
@@ -7,7 +8,9 @@ export const TRANSACTION_ATTEMPTS = 3;
  * True when `error` (or an error in its `cause` chain, since repositories convert errors into
  * OverlayDbError with the original as cause) is a conflict the database resolved by aborting
  * the transaction: PostgreSQL's deadlock and serialization failure (MikroORM's
- * DeadlockException) or a lock wait timeout (SQLite's `database is locked` after the busy timeout).
+ * DeadlockException), a lock wait timeout (SQLite's `database is locked` after the busy timeout),
+ * or a prepared statement that a schema change made stale (PostgreSQL's "cached plan must not
+ * change result type").
  *
  * @example
  * if (isTransientConflict(error)) retry();
@@ -16,6 +19,8 @@ export function isTransientConflict(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 8; depth++) {
     if (current instanceof DeadlockException || current instanceof LockWaitTimeoutException) return true;
+    // A statement prepared before another process changed the schema: it is prepared afresh on its next run.
+    if (isStalePlanError(current)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

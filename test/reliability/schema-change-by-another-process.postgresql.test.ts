@@ -166,28 +166,51 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       expect(await writes(db, w, 2)).toEqual(keysBefore);
     });
 
-    it('a column the library reads changes type: each prepared statement is prepared again, once', async () => {
-      const w = await seed(db);
-      const keysBefore = await writes(db, w, 1);
-      const before = await reads(db, w);
+    // text → varchar: the same strings, another result type, so even a statement that names its
+    // columns is refused once ("cached plan must not change result type").
+    const CHANGE_TYPES =
+      'alter table "workflows" alter column "description" type varchar; ' +
+      'alter table "steps" alter column "field_label" type varchar; ' +
+      'alter table "health_logs" alter column "error_message" type varchar; ' +
+      'alter table "notifications" alter column "title" type varchar; ' +
+      'alter table "screenshots" alter column "storage_url" type varchar';
 
-      // text → varchar: the same strings, another result type.
-      await ddl(
-        'alter table "workflows" alter column "description" type varchar; ' +
-          'alter table "steps" alter column "field_label" type varchar; ' +
-          'alter table "health_logs" alter column "error_message" type varchar; ' +
-          'alter table "notifications" alter column "title" type varchar; ' +
-          'alter table "screenshots" alter column "storage_url" type varchar',
+    async function namedStatements(): Promise<number> {
+      const em = db.fork() as SqlEntityManager;
+      const [{ n }] = await em.execute<{ n: string }[]>(
+        "select count(*) as n from pg_prepared_statements where name like 'overlay\\_%'",
       );
+      return Number(n);
+    }
+
+    it('a column the library reads changes type, first met by a read: prepared again, the same results', async () => {
+      const w = await seed(db);
+      await writes(db, w, 1);
+      const before = await reads(db, w);
+      const warm = await namedStatements();
+
+      await ddl(CHANGE_TYPES);
 
       expect(await reads(db, w)).toEqual(before);
+      // Prepared again under new names, the old ones deallocated: the connection does not keep both.
+      const after = await namedStatements();
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThanOrEqual(warm);
+    });
+
+    it('a column the library reads changes type, first met inside a transaction: it runs again, once', async () => {
+      const w = await seed(db);
+      const keysBefore = await writes(db, w, 1);
+      await reads(db, w);
+
+      await ddl(CHANGE_TYPES);
+
+      // workflows.create's transaction meets the stale statement first (its insert returns the
+      // description): the transaction is rolled back and run again, and the call succeeds.
       expect(await writes(db, w, 2)).toEqual(keysBefore);
-      // Prepared again under a name, not given up: later calls still run prepared.
-      const em = db.fork() as SqlEntityManager;
-      const named = await em.execute<{ n: string }[]>(
-        "select count(*) as n from pg_prepared_statements where name like 'overlay_%'",
-      );
-      expect(Number(named[0].n)).toBeGreaterThan(0);
+      await reads(db, w);
+      const names = await db.forCompany(w.companyId).workflows.list();
+      expect(names.items.map((wf) => wf.name).sort()).toEqual(['Checkout', 'New 1', 'New 2']);
     });
 
     it("inside the host's own transaction the call fails once, cleanly; the next transaction works", async () => {
@@ -196,7 +219,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
         db.orm.em.fork().transactional(async (em) => createTenantScope(em, w.companyId).workflows.get(w.workflowId));
       const before = JSON.parse(JSON.stringify(await inHostTransaction()));
 
-      await ddl('alter table "workflows" alter column "description" type varchar');
+      await ddl(CHANGE_TYPES);
 
       // The failed statement aborted the host's transaction, which holds the host's own earlier
       // statements too: only the host can run it again. The error is the library's, not pg's.
