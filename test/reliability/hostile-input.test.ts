@@ -19,8 +19,11 @@ import { type SeededCompany, seedCompany, snapshotAll, sql, stepInput } from '..
 
 // Every public entry point gets valid inputs with one part replaced by something hostile (wrong
 // type, missing, extra key, huge, deep, NaN/Infinity, bad ids, injection-looking text, control
-// characters, lone surrogates). The property: it resolves, or it rejects with an OverlayDbError
-// of a known code and the database is exactly as before. OVERLAY_FUZZ_RUNS scales the runs.
+// characters, lone surrogates, forged cursors, out-of-range dates and ids, JSON keys named after
+// Object.prototype members). The property: it resolves, or it rejects with an OverlayDbError of a
+// known code and the database is exactly as before. OVERLAY_FUZZ_RUNS scales the runs.
+// DATABASE_ERROR is not an accepted outcome: the library refuses bad input itself, and a database
+// error here (a lost connection aside, which these runs never cause) is input it failed to check.
 const RUNS = Number(process.env.OVERLAY_FUZZ_RUNS ?? 60);
 const SLOW_RUNS = Math.max(10, Math.round(RUNS / 3)); // calls that may hash a password (bcrypt cost 12)
 const CODES = new Set([
@@ -34,7 +37,6 @@ const CODES = new Set([
   'INVALID_DATABASE_URL',
   'MIGRATION_FAILED',
   'SCHEMA_DRIFT',
-  'DATABASE_ERROR',
 ]);
 
 const deep = (levels: number): unknown => {
@@ -42,6 +44,20 @@ const deep = (levels: number): unknown => {
   for (let i = 0; i < levels; i++) v = { a: [v] };
   return v;
 };
+/** A cursor as this library encodes one, holding whatever values a caller put there. */
+const forge = (values: unknown[]): string => Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+const CURSOR_TIME = '2024-05-01T10:00:00.000000Z';
+const FORGED_CURSORS = [
+  forge(['garbage', 1]),
+  forge([false, 'garbage', 1]),
+  forge(['2024-05-01T10:00:00+99:99', 1]),
+  forge([false, '2024-05-01T10:00:00+99:99', 1]),
+  forge(['+275760-09-13T00:00:00.000Z', 1]),
+  forge([CURSOR_TIME, 2 ** 31]),
+  forge([false, CURSOR_TIME, 2 ** 31]),
+  forge([true, CURSOR_TIME, 2 ** 53 - 1]),
+];
+const BIG_IDS = [2 ** 31, 2 ** 31 + 1, 2 ** 32, 2 ** 53 - 1];
 const HOSTILE_CONSTANTS: unknown[] = [
   undefined,
   null,
@@ -75,9 +91,16 @@ const HOSTILE_CONSTANTS: unknown[] = [
   { __proto__: { polluted: true } },
   JSON.parse('{"__proto__": {"polluted": true}}'),
   { constructor: 1, toString: 2 },
+  { constructor: 'x' },
+  { a: [{ constructor: 1, hasOwnProperty: 'y' }] },
   deep(200),
   new Date(Number.NaN),
   new Date(0),
+  new Date(8.64e15),
+  new Date(-8.64e15),
+  '+275760-09-13T00:00:00.000Z',
+  ...BIG_IDS,
+  ...FORGED_CURSORS,
   () => 1,
   Symbol('s'),
   new Map([[1, 2]]),
@@ -97,6 +120,30 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 type Mutation = { kind: 'replace'; key: string; value: unknown } | { kind: 'drop'; key: string } | { kind: 'extra' };
+
+/** A cursor decoding to any values: times, ids and flags, valid or not. */
+const forgedCursor: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.boolean(),
+    fc.oneof(
+      fc.constantFrom(CURSOR_TIME, 'garbage', '2024-05-01T10:00:00+99:99', '2024-02-30T00:00:00Z'),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.string(),
+    ),
+    fc.oneof(fc.integer({ min: 1 }), fc.constantFrom(...BIG_IDS), fc.double()),
+  )
+  .chain(([read, at, id]) => fc.constantFrom(forge([at, id]), forge([read, at, id])));
+/** Dates anywhere in JavaScript's range, most of them outside years 0001-9999. */
+const anyDate: fc.Arbitrary<Date> = fc.date({ noInvalidDate: true });
+/** JSON objects whose keys are names of Object.prototype members. */
+const prototypeKeyedJson: fc.Arbitrary<unknown> = fc.dictionary(
+  fc.constantFrom('constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'a'),
+  fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constant({ constructor: 1 }),
+    fc.constant([{ constructor: { prototype: 'x' } }]),
+  ),
+);
 
 /** Valid `base` changed in one place: a field replaced by a hostile value, dropped, or an unknown key added. */
 function mutated<T extends Record<string, unknown>>(
@@ -129,7 +176,8 @@ async function holds(db: Database, call: () => unknown): Promise<string> {
     return 'ok';
   } catch (error) {
     if (!(error instanceof OverlayDbError) || !CODES.has(error.code)) {
-      throw new Error(`not an OverlayDbError: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+      const kind = error instanceof OverlayDbError ? `${error.code} (not accepted)` : 'not an OverlayDbError';
+      throw new Error(`${kind}: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
     }
     expect(await snapshotAll(db)).toBe(before);
     return error.code;
@@ -183,7 +231,13 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
     const t = () =>
       db.forCompany(co.companyId) as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
     await prop('forCompany', fc.tuple(hostile), (id) => db.forCompany(id as number).workflows.list());
-    const id = () => fc.oneof(hostile, fc.constant(workflowId), fc.integer({ min: -5, max: 2 ** 31 + 5 }));
+    const id = () =>
+      fc.oneof(
+        hostile,
+        fc.constant(workflowId),
+        fc.integer({ min: -5, max: 2 ** 31 + 5 }),
+        fc.constantFrom(...BIG_IDS),
+      );
     const workflowInput = {
       name: 'n',
       startingUrl: 'https://x.test',
@@ -219,6 +273,7 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
           mutated({ name: 'n2', startingUrl: 'https://y.test', description: null, tags: ['b'], status: 'active' }),
         ),
       ],
+      ['workflows', 'list', fc.tuple(fc.record({ limit: fc.constant(1), cursor: forgedCursor }))],
       ['workflows', 'delete', fc.tuple(hostile)],
       ['steps', 'listByWorkflow', fc.tuple(id())],
       ['steps', 'get', fc.tuple(fc.oneof(hostile, fc.constant(stepId)))],
@@ -233,9 +288,27 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
             healingConfidence: 0.5,
             healingMethod: 'ai',
             healedAt: new Date(),
+            healedSelectors: { primary: '#a' },
             screenshotId: null,
           }),
           mutated({ editedBy: co.userId }),
+        ),
+      ],
+      [
+        'steps',
+        'update',
+        fc.tuple(
+          fc.constant(stepId),
+          fc.record(
+            {
+              healedAt: fc.oneof(
+                anyDate,
+                anyDate.map((d) => d.toISOString()),
+              ),
+              healedSelectors: prototypeKeyedJson,
+            },
+            { requiredKeys: [] },
+          ),
         ),
       ],
       [
@@ -269,7 +342,25 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
           }),
         ),
       ],
+      [
+        'healthLogs',
+        'record',
+        fc.tuple(
+          fc.record({
+            workflowId: fc.constant(workflowId),
+            userId: fc.constant(co.userId),
+            status: fc.constant('healed_ai'),
+            stepId: fc.constant(stepId),
+            healedSelectors: prototypeKeyedJson,
+          }),
+        ),
+      ],
       ['healthLogs', 'listByWorkflow', fc.tuple(id(), mutated({ limit: 5, cursor: null }))],
+      [
+        'healthLogs',
+        'listByWorkflow',
+        fc.tuple(fc.constant(workflowId), fc.record({ limit: fc.constant(1), cursor: forgedCursor })),
+      ],
       ['healthLogs', 'summary', fc.tuple(id())],
       [
         'notifications',
@@ -286,6 +377,7 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
         ),
       ],
       ['notifications', 'list', fc.tuple(mutated({ unreadOnly: true, limit: 5, cursor: null }))],
+      ['notifications', 'list', fc.tuple(fc.record({ limit: fc.constant(1), cursor: forgedCursor }))],
       ['notifications', 'markRead', fc.tuple(hostile, fc.oneof(hostile, fc.constant(co.userId)))],
       ['notifications', 'markAllRead', fc.tuple(fc.oneof(hostile, fc.constant(co.userId)))],
     ];
