@@ -1,4 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTenantScope, type Database, dedupeScreenshot, OverlayDbError } from '../../src/index.js';
 import { requestedDialects } from '../support/env.js';
@@ -45,6 +46,17 @@ async function seed(db: Database): Promise<World> {
   // Stored once here, so that the same call in `reads` is a read (deduplicated).
   await dedupeScreenshot(db, { companyId: acme.companyId, workflowId: wf.id, hash: SHARED_HASH, format: 'png' });
   return { t, ...acme, workflowId: wf.id, stepIds, notificationId: note.id };
+}
+
+/** Runs `sql` on a connection of its own, as another process would. */
+async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The reads of the hot paths, as JSON (what a caller sees). */
@@ -136,16 +148,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       // after the change run on.
       const opened = await openTestDatabase('postgresql', { pool: { min: 1, max: 1 } });
       ({ db, dispose } = opened);
-      ddl = async (sql) => {
-        const pg = (await import('pg')).default;
-        const client = new pg.Client({ connectionString: opened.target.url });
-        await client.connect();
-        try {
-          await client.query(sql);
-        } finally {
-          await client.end();
-        }
-      };
+      ddl = (sql) => runSql(opened.target.url, sql);
     });
     afterEach(async () => dispose());
 
@@ -211,6 +214,39 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       await reads(db, w);
       const names = await db.forCompany(w.companyId).workflows.list();
       expect(names.items.map((wf) => wf.name).sort()).toEqual(['Checkout', 'New 1', 'New 2']);
+    });
+
+    it('several connections, concurrent calls: every one succeeds after a type change', async () => {
+      const opened = await openTestDatabase('postgresql', { pool: { min: 4, max: 4 } });
+      try {
+        const many = opened.db;
+        const w = await seed(many);
+        const burst = (round: number) =>
+          Promise.all(
+            Array.from({ length: 16 }, (_, i) => {
+              const t = many.forCompany(w.companyId);
+              switch (i % 4) {
+                case 0:
+                  return t.workflows.get(w.workflowId);
+                case 1:
+                  return t.workflows.list();
+                case 2:
+                  return t.healthLogs.record({ workflowId: w.workflowId, userId: w.userId, status: 'success' });
+                default:
+                  return t.workflows.create({ name: `C${round}-${i}`, startingUrl: 'u', steps: [stepInput()] });
+              }
+            }),
+          );
+        // Twice, so that the statements are prepared on every connection of the pool.
+        await burst(1);
+        await burst(2);
+        await runSql(opened.target.url, CHANGE_TYPES);
+        const results = await burst(3);
+        expect(results.filter((r) => r === null)).toEqual([]);
+        expect(Number((await many.forCompany(w.companyId).workflows.get(w.workflowId))?.totalUses)).toBe(12);
+      } finally {
+        await opened.dispose();
+      }
     });
 
     it("inside the host's own transaction the call fails once, cleanly; the next transaction works", async () => {
