@@ -28,7 +28,7 @@ export function bindsNatively(em: SqlEntityManager): boolean {
  * the native transaction running in this async context, else on a connection of the pool.
  *
  * @example
- * const rows = await executeNative(em, 'select * from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
+ * const rows = await executeNative(em, 'select "id", "name" from "workflows" where "id" = ? and "company_id" = ?', [id, c]);
  */
 export async function executeNative<T>(
   em: SqlEntityManager,

@@ -81,7 +81,7 @@ export function canUseNativeConnection(em: SqlEntityManager): boolean {
  * schema change that made it stale, so `work` must be safe to run again after a rollback.
  *
  * @example
- * await nativeTransaction(em, async () => queryRows(em, 'update "workflows" set … returning *', params));
+ * await nativeTransaction(em, async () => queryRows(em, 'update "workflows" set … returning "id"', params));
  */
 export async function nativeTransaction<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
   const client = poolOf(em);
@@ -118,7 +118,7 @@ async function onceMoreIfStale<T>(connection: NativeConnection, transaction: () 
  * it has one (`work` gets the transaction's EntityManager). Hand-written statements only.
  *
  * @example
- * const row = await sqlTransaction(em, (tx) => queryRows(tx, 'insert into … returning *', params));
+ * const row = await sqlTransaction(em, (tx) => queryRows(tx, 'insert into … returning "id"', params));
  */
 export function sqlTransaction<T>(em: SqlEntityManager, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
   if (canUseNativeConnection(em)) return nativeTransaction(em, () => work(em));
