@@ -1,6 +1,7 @@
 import { convertError } from '../database/convert-error.js';
 import { User } from '../entities/user.js';
 import { InvalidCredentialsError } from '../errors.js';
+import { detachReturned } from '../tenant/detach.js';
 import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
 import { verifyPassword } from './hash-password.js';
 import { EMAIL_MAX_LENGTH, emailSpellings, normalizeEmail } from './normalize-email.js';
@@ -68,11 +69,12 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
     };
     const row = rows.sort((a, b) => rankOf(a) - rankOf(b))[0] ?? null;
     if (!(await verifyPassword(password, row?.passwordHash ?? null)) || !row) return null;
-    return await em.transactional(async (tx) => {
-      const user = await tx.findOne(User, row.id);
-      if (user) user.lastLoginAt = new Date();
-      return user;
+    const user = await em.transactional(async (tx) => {
+      const found = await tx.findOne(User, row.id);
+      if (found) found.lastLoginAt = new Date();
+      return found;
     });
+    return detachReturned(user);
   } catch (error) {
     throw convertError(error, 'Signing in');
   }

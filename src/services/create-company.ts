@@ -1,5 +1,6 @@
 import { convertError } from '../database/convert-error.js';
 import { Company, type CompanySettings } from '../entities/company.js';
+import { detachReturned } from '../tenant/detach.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalNumber,
@@ -40,13 +41,14 @@ export async function createCompany(db: ServiceTarget, input: CreateCompanyInput
   const settings = validateSettings(fields.settings ?? {});
   const em = toEntityManager(db);
   try {
-    return await withFreshInviteToken((inviteToken) =>
+    const company = await withFreshInviteToken((inviteToken) =>
       em.transactional(async (tx) => {
-        const company = tx.create(Company, { name, inviteToken, settings });
+        const created = tx.create(Company, { name, inviteToken, settings });
         await tx.flush();
-        return company;
+        return created;
       }),
     );
+    return detachReturned(company);
   } catch (error) {
     throw convertError(error, 'Creating the company');
   }

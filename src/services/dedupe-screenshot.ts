@@ -4,10 +4,11 @@ import { convertError } from '../database/convert-error.js';
 import { sqlTransaction, withNativeConnection } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
-import { queryRows, referencesFrom } from '../lifecycle/sql.js';
+import { queryRows } from '../lifecycle/sql.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
+import { ReferenceSource } from '../tenant/reference-source.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalNumber,
@@ -139,7 +140,10 @@ export async function dedupeScreenshot(
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
     const existing = await queryRows(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
     if (existing.length > 0)
-      return { screenshot: mapRows(referencesFrom(em), Screenshot, existing)[0], deduplicated: true };
+      return {
+        screenshot: mapRows(new ReferenceSource(em, undefined, companyId), Screenshot, existing)[0],
+        deduplicated: true,
+      };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
       const insert = async (sqlTx: SqlEntityManager): Promise<DedupeScreenshotResult | null> => {
@@ -159,11 +163,17 @@ export async function dedupeScreenshot(
           const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
           const rows = await queryRows(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
-          return { screenshot: mapRows(referencesFrom(sqlTx), Screenshot, rows)[0], deduplicated: false };
+          return {
+            screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],
+            deduplicated: false,
+          };
         }
         const rows = await queryRows(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
         return rows.length > 0
-          ? { screenshot: mapRows(referencesFrom(sqlTx), Screenshot, rows)[0], deduplicated: true }
+          ? {
+              screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],
+              deduplicated: true,
+            }
           : null;
       };
       const result = await sqlTransaction(em, insert);

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { convertError } from '../database/convert-error.js';
 import { User, type UserRole } from '../entities/user.js';
 import { DuplicateEmailError, NotFoundError } from '../errors.js';
+import { detachReturned } from '../tenant/detach.js';
 import { hashPassword } from './hash-password.js';
 
 /** A user to insert, already validated and normalized. @internal */
@@ -26,7 +27,7 @@ export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<U
   try {
     if (await emailTaken(em, user.spellings)) throw new DuplicateEmailError();
     const passwordHash = await hashPassword(user.password);
-    return await em.transactional(async (tx) => {
+    const inserted = await em.transactional(async (tx) => {
       const id = await tx.insert(User, {
         company: user.companyId,
         email: user.email,
@@ -37,6 +38,8 @@ export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<U
       // Read back without the lazy hash, so the returned object never carries it.
       return tx.findOneOrFail(User, id as number);
     });
+    // Detached: the EntityManager the user was read with is not the caller's to keep.
+    return detachReturned(inserted);
   } catch (error) {
     // No `cause`: the driver's error holds the statement, and with it the hash.
     if (error instanceof UniqueConstraintViolationException) throw new DuplicateEmailError();

@@ -123,3 +123,33 @@ export function mapRows<T extends object>(
   }
   return out;
 }
+
+/**
+ * A detached copy of an entity MikroORM loaded (or created): what {@link mapRows} would have made
+ * of its row, with many-to-one values as references from `refs`. MikroORM's entity keeps the
+ * EntityManager that loaded it (`wrap(e, true).__em`), and with it every company's rows; the copy
+ * keeps none. Hidden properties (a company's invite token) stay readable by name but are not
+ * enumerable, so `util.inspect` and JSON leave them out.
+ *
+ * @example
+ * const user = snapshotOf(new ReferenceSource(em), await em.findOneOrFail(User, id));
+ */
+export function snapshotOf<T extends object>(refs: ReferenceSource, entity: T): T {
+  const plan = planOf((entity as unknown as { __meta: EntityMetadata }).__meta);
+  const source = entity as Record<string, unknown>;
+  const target: Record<string, unknown> = {};
+  for (const column of plan.columns) {
+    const value = source[column.name];
+    if (value === undefined) continue;
+    if (value !== null && column.kind === Kind.Reference) {
+      const targetMeta = column.prop.targetMeta!;
+      // A Reference and an entity both expose the primary key, neither needs loading for it.
+      target[column.name] = refs.reference(targetMeta, (value as Record<string, unknown>)[targetMeta.primaryKeys[0]]);
+    } else if (column.prop.hidden) {
+      Object.defineProperty(target, column.name, { value, enumerable: false, writable: true, configurable: true });
+    } else {
+      target[column.name] = value;
+    }
+  }
+  return Object.setPrototypeOf(target, plan.prototype) as T;
+}

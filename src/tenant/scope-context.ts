@@ -12,6 +12,7 @@ import type { Dialect } from '../database/options.js';
 import { queryRows } from '../lifecycle/sql.js';
 import { retryTransient } from '../reliability/retry-transient.js';
 import { TENANT_SETTING } from '../security/row-level-security-flag.js';
+import { detachReturned } from './detach.js';
 import { ReferenceSource } from './reference-source.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -72,7 +73,7 @@ export class ScopeContext implements TenantContext {
 
   /** Where the entities one call returns get their relation references (a fresh filtered fork). */
   references(): ReferenceSource {
-    return new ReferenceSource(this.#host, () => this.#fork());
+    return new ReferenceSource(this.#host, () => this.#fork(), this.companyId);
   }
 
   /** A fresh fork of the host's EntityManager with an empty identity map and the tenant filter. */
@@ -124,11 +125,14 @@ export class ScopeContext implements TenantContext {
         }
         return activeTransactions.run({ scope: this, em }, () => work(em));
       });
+    let result: T;
     try {
-      return await (root.isInTransaction() ? once() : retryTransient(once));
+      result = await (root.isInTransaction() ? once() : retryTransient(once));
     } catch (error) {
       throw convertError(error);
     }
+    // What the transaction loaded belongs to its EntityManager: hand out detached snapshots.
+    return detachReturned(result, () => this.references());
   }
 
   /**

@@ -156,7 +156,7 @@ describeEachDialect('returned entities reach no EntityManager', (dialect) => {
       ['workflow.createdBy', loaded.createdBy, globex.adminId],
       ['step.screenshot', step.screenshot, theirShot],
       ['step.editedBy', step.editedBy, globex.userId],
-    ] as const) {
+    ] as [string, Reference<object> | null | undefined, number][]) {
       expect(ref, label).toBeTruthy();
       await expectNoForeignLoad(() => ref!.load(), foreignId, `${label}.load()`);
       await expectNoForeignLoad(

@@ -1,0 +1,48 @@
+import { wrap } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { snapshotOf } from './map-rows.js';
+import { ReferenceSource } from './reference-source.js';
+
+/**
+ * Replaces every entity MikroORM manages in a result (the result itself, the items of an array,
+ * the values of a plain object, recursively) by a detached snapshot ({@link snapshotOf}), so no
+ * returned object reaches an EntityManager. Entities made by `mapRows` hold none and are left as
+ * they are; the check is one own-property test per object. References of a snapshot load from
+ * `references()`, else from a fork of the EntityManager that loaded the entity, and only rows of
+ * the entity's company.
+ *
+ * @example
+ * return detachReturned(await readFork(ctx).findOne(Step, { id, company: ctx.companyId }));
+ */
+export function detachReturned<T>(value: T, references?: () => ReferenceSource): T {
+  let shared: ReferenceSource | undefined;
+  // One source for the whole result, made only if some entity needs it.
+  return detach(value, references && (() => (shared ??= references())), 0) as T;
+}
+
+function detach(value: unknown, references: (() => ReferenceSource) | undefined, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = detach(value[i], references, depth + 1);
+    return value;
+  }
+  // MikroORM gives an entity it loads or creates its own `__helper`; mapRows' entities get one lazily, without an EntityManager.
+  if (Object.hasOwn(value, '__helper')) {
+    const em = (wrap(value, true) as unknown as { __em?: SqlEntityManager }).__em;
+    return em ? snapshotOf(references?.() ?? new ReferenceSource(em, undefined, companyOf(value)), value) : value;
+  }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = detach(record[key], references, depth + 1);
+  }
+  return value;
+}
+
+/** The company an entity belongs to (a company is its own), for the company predicate of its references' loads. */
+function companyOf(entity: object): number | undefined {
+  const meta = (entity as { __meta?: { className: string } }).__meta;
+  const record = entity as Record<string, unknown>;
+  if (meta?.className === 'Company') return record.id as number;
+  const company = record.company as { id?: unknown } | null | undefined;
+  return typeof company?.id === 'number' ? company.id : undefined;
+}
