@@ -104,18 +104,27 @@ function absoluteSqliteUrl(url: string, cwd: string | undefined): string {
   return `sqlite:///${parsed.path}`;
 }
 
-/** Redacts hashes and URL passwords, and the URL's own password wherever else it might surface. */
+/** Redacts hashes, URL passwords and tokens, and the URL's own passwords wherever else they might surface. */
 function sanitizer(url: string): (text: string) => string {
-  let password = '';
+  const passwords: string[] = [];
   try {
     const parsed = parseDatabaseUrl(url);
-    if (parsed.dialect === 'postgresql') password = parsed.password;
+    if (parsed.dialect === 'postgresql') passwords.push(parsed.password);
   } catch {
     // An unparseable URL is reported by openDatabase, already redacted.
   }
+  try {
+    // libpq also reads a password from the query (?password=, ?sslpassword=).
+    const query = new URL(url).searchParams;
+    for (const [key, value] of query) if (/^(ssl)?password$/i.test(key)) passwords.push(value);
+  } catch {
+    // not a URL: nothing more to find
+  }
+  const secrets = passwords.filter((password) => password.length >= 3);
   return (text) => {
-    const redacted = redactSecrets(text);
-    return password.length >= 3 ? redacted.split(password).join('***') : redacted;
+    let redacted = redactSecrets(text);
+    for (const secret of secrets) redacted = redacted.split(secret).join('***');
+    return redacted;
   };
 }
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import { MigrationRunner } from '../migrations/migration-runner.js';
@@ -48,6 +49,14 @@ export class Database {
   /** The knex-backed connection, for code inside this library that needs raw SQL. @internal */
   get connection(): AbstractSqlConnection {
     return this.orm.em.getConnection() as AbstractSqlConnection;
+  }
+
+  /**
+   * What `util.inspect` (and `console.log`) shows: the dialect only. The ORM's configuration
+   * holds the connection password; inspect `db.orm` itself only where a password may be shown.
+   */
+  [inspect.custom](): string {
+    return `Database { dialect: '${this.dialect}' }`;
   }
 
   /** Closes every connection. Safe to call twice. */

@@ -101,19 +101,24 @@ function decodePart(part: string, text: string, what: string): string {
 }
 
 /**
- * Replaces the password of a URL with `***`, for messages and logs. Works on unparseable text too.
+ * Replaces the password of a URL with `***`, for messages and logs: the one before the host and
+ * libpq's `password` and `sslpassword` query parameters. Works on unparseable text too.
  *
  * @example
  * redactDatabaseUrl('postgresql://app:s3cret@db/app'); // 'postgresql://app:***@db/app'
+ * redactDatabaseUrl('postgresql://db/app?password=s3cret'); // 'postgresql://db/app?password=***'
  */
 export function redactDatabaseUrl(text: string): string {
   const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(text);
-  if (!match) return text;
+  if (!match) return redactQueryPasswords(text);
   const [, scheme, authority, rest] = match;
   const at = authority.lastIndexOf('@');
-  if (at < 0) return text;
-  const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(':');
-  if (colon < 0) return text;
-  return `${scheme}${userinfo.slice(0, colon)}:***${authority.slice(at)}${rest}`;
+  const colon = at < 0 ? -1 : authority.slice(0, at).indexOf(':');
+  if (colon < 0) return `${scheme}${authority}${redactQueryPasswords(rest)}`;
+  return `${scheme}${authority.slice(0, colon)}:***${authority.slice(at)}${redactQueryPasswords(rest)}`;
+}
+
+/** `password=` and `sslpassword=` parameters (any case), as libpq reads them from a URL's query. */
+export function redactQueryPasswords(text: string): string {
+  return text.replace(/([?&](?:ssl)?password=)[^&#\s'"]*/gi, '$1***');
 }

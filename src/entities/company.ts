@@ -25,7 +25,7 @@ export const Company = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     name: p.text(),
-    inviteToken: p.text().unique('companies_invite_token_unique'),
+    inviteToken: p.text().hidden().unique('companies_invite_token_unique'),
     settings: p.json<CompanySettings>().default('{}'),
     createdAt: createdAt(),
   },
