@@ -1,25 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_TEST_TIMEOUT_MS, runNode } from '../support/child-process.js';
 import { requestedDialects } from '../support/env.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Runs the real entry point in a child process, as the `overlay-db` bin would run. */
 function spawnCli(argv: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...argv],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
+  return runNode(['--import', 'tsx', 'src/cli/main.ts', ...argv], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
 }
 
@@ -32,29 +25,33 @@ describe.runIf(requestedDialects().includes('sqlite'))('overlay-db as a child pr
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('exits 0 on success, 1 on failure with one line, 2 on usage errors', async () => {
-    const url = `sqlite:///${join(dir, 'app.db')}`;
-    const [upgrade, usage] = await Promise.all([
-      spawnCli(['upgrade', 'head'], { DATABASE_URL: url }),
-      spawnCli(['downgrade']),
-    ]);
-    expect(upgrade.code).toBe(0);
-    expect(upgrade.stdout).toMatch(
-      /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)$/m,
-    );
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/downgrade takes exactly one revision/);
+  it(
+    'exits 0 on success, 1 on failure with one line, 2 on usage errors',
+    async () => {
+      const url = `sqlite:///${join(dir, 'app.db')}`;
+      const [upgrade, usage] = await Promise.all([
+        spawnCli(['upgrade', 'head'], { DATABASE_URL: url }),
+        spawnCli(['downgrade']),
+      ]);
+      expect(upgrade.code).toBe(0);
+      expect(upgrade.stdout).toMatch(
+        /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)$/m,
+      );
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toMatch(/downgrade takes exactly one revision/);
 
-    const current = await spawnCli(['current', '--json', '--url', url]);
-    expect(current.code).toBe(0);
-    expect(JSON.parse(current.stdout)).toMatchObject({ ok: true, current: '0002_health_summary_index', head: true });
+      const current = await spawnCli(['current', '--json', '--url', url]);
+      expect(current.code).toBe(0);
+      expect(JSON.parse(current.stdout)).toMatchObject({ ok: true, current: '0002_health_summary_index', head: true });
 
-    const failed = await spawnCli(['upgrade', 'nope', '--url', url]);
-    expect(failed.code).toBe(1);
-    expect(failed.stdout).toBe('');
-    expect(failed.stderr.trim().split('\n')).toEqual([
-      `Database: ${url}`,
-      'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index',
-    ]);
-  });
+      const failed = await spawnCli(['upgrade', 'nope', '--url', url]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr.trim().split('\n')).toEqual([
+        `Database: ${url}`,
+        'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index',
+      ]);
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
 });

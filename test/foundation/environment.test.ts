@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/index.js';
+import { CHILD_TEST_TIMEOUT_MS, runNodeForJson } from '../support/child-process.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -34,19 +34,22 @@ describeEachDialect("the host's environment cannot re-point the library", (diale
     await target.drop();
   });
 
-  it('ignores MIKRO_ORM_* variables and .env, and writes nothing into the working directory', () => {
-    // SQLite goes through the default URL (sqlite:///./app.db, relative to the working directory).
-    const env = { ...process.env, ...HOSTILE_ENV, DATABASE_URL: dialect === 'sqlite' ? '' : target.url };
-    if (dialect === 'sqlite') delete (env as Record<string, string | undefined>).DATABASE_URL;
-    const out = execFileSync(process.execPath, ['--import', tsx, probe], { cwd, env, encoding: 'utf8' });
-    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
-    expect(result).toEqual({ dialect, companies: 1, table: 'overlay_db_migrations' });
-    const files = readdirSync(cwd);
-    expect(files.filter((f) => f !== '.env' && !f.startsWith('app.db'))).toEqual([]);
-    expect(files.includes('app.db')).toBe(dialect === 'sqlite');
-    expect(existsSync(join(cwd, 'from-dotenv.db'))).toBe(false);
-    expect(existsSync(join(cwd, 'temp'))).toBe(false);
-  });
+  it(
+    'ignores MIKRO_ORM_* variables and .env, and writes nothing into the working directory',
+    async () => {
+      // SQLite goes through the default URL (sqlite:///./app.db, relative to the working directory).
+      const env = { ...process.env, ...HOSTILE_ENV, DATABASE_URL: dialect === 'sqlite' ? '' : target.url };
+      if (dialect === 'sqlite') delete (env as Record<string, string | undefined>).DATABASE_URL;
+      const result = await runNodeForJson(['--import', tsx, probe], { cwd, env });
+      expect(result).toEqual({ dialect, companies: 1, table: 'overlay_db_migrations' });
+      const files = readdirSync(cwd);
+      expect(files.filter((f) => f !== '.env' && !f.startsWith('app.db'))).toEqual([]);
+      expect(files.includes('app.db')).toBe(dialect === 'sqlite');
+      expect(existsSync(join(cwd, 'from-dotenv.db'))).toBe(false);
+      expect(existsSync(join(cwd, 'temp'))).toBe(false);
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
 });
 
 it('DATABASE_URL is the default when no url is given, and an explicit url wins over it', async () => {

@@ -3,13 +3,13 @@
 // nothing it reads from disk (such as a code cache under OVERLAY_DB_CODE_CACHE) can run as one of
 // its dependencies. Each case is a child process (side-effect-probe.mjs), which starts with Node's
 // own compiler. Not a database-dialect test: SQLite files in a scratch folder.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHILD_TEST_TIMEOUT_MS, runNodeForJson } from '../support/child-process.js';
 
 const ROOT = resolve(__dirname, '../..');
 const PROBE = join(__dirname, 'side-effect-probe.mjs');
@@ -18,8 +18,6 @@ const DIST_CJS = join(ROOT, 'dist/index.cjs');
 const DIST_ESM = join(ROOT, 'dist/index.js');
 // Where the library used to write its code cache when OVERLAY_DB_CODE_CACHE was not set.
 const OLD_CACHE_DIR = join(ROOT, 'node_modules/.cache/@overlay/db');
-// Child processes are waited on by their exit; this only stops a hung one.
-const HANG_GUARD_MS = 10 * 60_000;
 
 interface Snapshot {
   compileWrites: string[];
@@ -53,17 +51,7 @@ function probe(args: string[], entry: string, env: Record<string, string> = {}):
   };
   if (!env.OVERLAY_DB_CODE_CACHE) delete childEnv.OVERLAY_DB_CODE_CACHE;
   delete childEnv.NODE_COMPILE_CACHE;
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [...args, PROBE],
-      { cwd: dir, env: childEnv, encoding: 'utf8', timeout: HANG_GUARD_MS },
-      (error, stdout, stderr) => {
-        if (error) fail(new Error(`${error.message}\n${stderr}`));
-        else done(JSON.parse(stdout.trim().split('\n').pop() ?? '{}'));
-      },
-    );
-  });
+  return runNodeForJson([...args, PROBE], { cwd: dir, env: childEnv });
 }
 
 /** Files in the folder the code cache used to fill, changed since `since`. */
@@ -95,7 +83,7 @@ describe('the library leaves Node’s module compiler alone', () => {
       expectNoSideEffects(out);
       expect(oldCacheWrittenSince(since)).toEqual([]);
     },
-    HANG_GUARD_MS,
+    CHILD_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -112,7 +100,7 @@ describe('the library leaves Node’s module compiler alone', () => {
       // Only the crafted file the probe wrote: the library added nothing.
       expect(readdirSync(cache)).toHaveLength(1);
     },
-    HANG_GUARD_MS,
+    CHILD_TEST_TIMEOUT_MS,
   );
 });
 
@@ -126,7 +114,7 @@ describe.runIf(existsSync(DIST_CJS))('the built package has no side effects (dis
       expectNoSideEffects(await probe([], pathToFileURL(DIST_CJS).href));
       expect(oldCacheWrittenSince(since)).toEqual([]);
     },
-    HANG_GUARD_MS,
+    CHILD_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -136,6 +124,6 @@ describe.runIf(existsSync(DIST_CJS))('the built package has no side effects (dis
       expectNoSideEffects(await probe([], pathToFileURL(DIST_ESM).href));
       expect(oldCacheWrittenSince(since)).toEqual([]);
     },
-    HANG_GUARD_MS,
+    CHILD_TEST_TIMEOUT_MS,
   );
 });

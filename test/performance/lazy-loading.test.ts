@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
 import { INITIAL_MIGRATION, migrationsFor } from '../../src/index.js';
+import { CHILD_TEST_TIMEOUT_MS, runNodeForJson } from '../support/child-process.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -17,18 +17,20 @@ describeEachDialect('start-up loads the migrator only when migrating', (dialect)
   });
   afterEach(async () => target.drop());
 
-  it('opens and queries without @mikro-orm/migrations or umzug, and loads them to migrate', () => {
-    const out = execFileSync(process.execPath, ['--import', tsx, probe], {
-      env: { ...process.env, DATABASE_URL: target.url },
-      encoding: 'utf8',
-    });
-    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}');
-    expect(result).toEqual({
-      beforeMigrating: { migrations: false, umzug: false },
-      applied: [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION],
-      afterMigrating: { migrations: true },
-    });
-  });
+  it(
+    'opens and queries without @mikro-orm/migrations or umzug, and loads them to migrate',
+    async () => {
+      const result = await runNodeForJson(['--import', tsx, probe], {
+        env: { ...process.env, DATABASE_URL: target.url },
+      });
+      expect(result).toEqual({
+        beforeMigrating: { migrations: false, umzug: false },
+        applied: [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION],
+        afterMigrating: { migrations: true },
+      });
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
 
   it("keeps migrationsFor's entries the { name, class } MikroORM takes, with a Migration subclass", () => {
     const entries = migrationsFor(dialect);

@@ -1,6 +1,8 @@
 // Run as a child process by crash.test.ts and killed with SIGKILL mid-work.
 // MODE=migrate: migrates with a slow third migration that first writes a table and rows, and
-//   touches MARKER once the migrations before it have run (their SQL is executed in order).
+//   touches MARKER once the migrations before it have run (their SQL is executed in order). On
+//   PostgreSQL its last statement waits for advisory lock BLOCKER_LOCK, which the test holds, so
+//   it runs until the test kills the child, however long the test takes to see it running.
 // MODE=create: creates workflows of STEPS steps back to back, printing each committed id.
 import { writeFileSync } from 'node:fs';
 import { Migration } from '@mikro-orm/migrations';
@@ -8,13 +10,13 @@ import { createMigrationRunner, openDatabase } from '../../../src/index.js';
 import { addNote, withExtra } from '../../support/test-migrations.js';
 import { stepInput } from '../../tenant/fixtures.js';
 
-const { URL: url, MODE, MARKER, COMPANY, STEPS } = process.env;
+const { URL: url, MODE, MARKER, COMPANY, STEPS, BLOCKER_LOCK } = process.env;
 const db = await openDatabase({ url });
 
 if (MODE === 'migrate') {
   const sleep =
     db.dialect === 'postgresql'
-      ? 'select pg_sleep(4)'
+      ? `select pg_advisory_lock(${BLOCKER_LOCK})`
       : // A statement that runs for minutes: SQLite has no sleep.
         'with recursive c(x) as (select 1 union all select x + 1 from c where x < 10000000000) select count(*) from c';
   class SlowMigration extends Migration {

@@ -1,7 +1,8 @@
 // Run as a child process by test/reliability/failed-open.test.ts: opens DATABASE_URL, which must
 // fail, and prints the error's code. With BROKEN_ENTITY=1 the URL is good and entity discovery
 // fails (an extra entity points at one that does not exist). The process must then exit by
-// itself: a pool or socket left open by the failed open would keep it alive until the timeout.
+// itself: a pool or socket left open by the failed open would keep it alive, and the test would
+// fail at the hang guard of test/support/child-process.ts.
 import { EntitySchema } from '@mikro-orm/core';
 import { openDatabase } from '../../../src/index.js';
 
