@@ -1,4 +1,12 @@
-import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
+import {
+  type EntityMetadata,
+  type EntityName,
+  type EntityProperty,
+  ReferenceKind,
+  ScalarReference,
+  Utils,
+} from '@mikro-orm/core';
+import { InvalidInputError } from '../errors.js';
 import { prototypeWithExtra } from './attach-extra.js';
 import type { ReferenceSource } from './reference-source.js';
 
@@ -27,6 +35,8 @@ interface Column {
 interface Plan {
   prototype: object;
   columns: Column[];
+  /** Lazy scalar properties (a user's password hash), which MikroORM may wrap in a ScalarReference. */
+  lazyReferences: EntityProperty[];
 }
 
 const plans = new WeakMap<EntityMetadata, Plan>();
@@ -46,7 +56,8 @@ function planOf(meta: EntityMetadata): Plan {
     else kind = Kind.Plain;
     columns.push({ name: prop.name, field: prop.fieldNames[0], kind, prop });
   }
-  plan = { prototype: meta.prototype, columns };
+  const lazyReferences = meta.props.filter((prop) => prop.lazy && prop.kind === ReferenceKind.SCALAR);
+  plan = { prototype: meta.prototype, columns, lazyReferences };
   plans.set(meta, plan);
   return plan;
 }
@@ -151,5 +162,24 @@ export function snapshotOf<T extends object>(refs: ReferenceSource, entity: T): 
       target[column.name] = value;
     }
   }
+  // A lazy property MikroORM left unloaded (a user's password hash) stays an unloaded reference
+  // that cannot be loaded: loading it needed the EntityManager the copy drops.
+  for (const prop of plan.lazyReferences) {
+    const value = source[prop.name];
+    if (value instanceof ScalarReference && !value.isInitialized()) target[prop.name] = new UnloadedScalar(prop.name);
+  }
   return Object.setPrototypeOf(target, plan.prototype) as T;
+}
+
+/** An unloaded lazy property of a detached entity: `isInitialized()` false, `load()` INVALID_INPUT. */
+class UnloadedScalar<T> extends ScalarReference<T> {
+  readonly #field: string;
+  constructor(field: string) {
+    super(undefined, false);
+    this.#field = field;
+  }
+
+  override async load(): Promise<T | undefined> {
+    throw new InvalidInputError(this.#field, 'is not loaded through an entity this library returned');
+  }
 }

@@ -184,6 +184,9 @@ describeEachDialect('returned entities reach no EntityManager', (dialect) => {
       password: 'Admin pass 1234',
     });
     expectDetached(admin, 'createAdmin');
+    // The unloaded hash stays unloaded: loading it needed the EntityManager the user no longer carries.
+    expect(admin.passwordHash.isInitialized()).toBe(false);
+    await expect(admin.passwordHash.load()).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     const member = await joinCompany(db, {
       inviteToken: company.inviteToken,
       email: 'max@services.test',
