@@ -16,24 +16,39 @@ import { ReferenceSource } from './reference-source.js';
  */
 export function detachReturned<T>(value: T, references?: () => ReferenceSource): T {
   let shared: ReferenceSource | undefined;
-  // One source for the whole result, made only if some entity needs it.
-  return detach(value, references && (() => (shared ??= references())), 0) as T;
+  let sources: Map<string, ReferenceSource> | undefined;
+  // One source per result (per loading EntityManager and company), made only if some entity needs it.
+  const sourceFor = references
+    ? () => (shared ??= references())
+    : (em: SqlEntityManager, companyId: number | undefined) => {
+        const key = `${em.id}:${companyId}`;
+        sources ??= new Map();
+        let source = sources.get(key);
+        if (!source) {
+          source = new ReferenceSource(em, undefined, companyId);
+          sources.set(key, source);
+        }
+        return source;
+      };
+  return detach(value, sourceFor, 0) as T;
 }
 
-function detach(value: unknown, references: (() => ReferenceSource) | undefined, depth: number): unknown {
+type SourceFor = (em: SqlEntityManager, companyId: number | undefined) => ReferenceSource;
+
+function detach(value: unknown, sourceFor: SourceFor, depth: number): unknown {
   if (value === null || typeof value !== 'object' || depth > 4) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = detach(value[i], references, depth + 1);
+    for (let i = 0; i < value.length; i++) value[i] = detach(value[i], sourceFor, depth + 1);
     return value;
   }
   // MikroORM gives an entity it loads or creates its own `__helper`; mapRows' entities get one lazily, without an EntityManager.
   if (Object.hasOwn(value, '__helper')) {
     const em = (wrap(value, true) as unknown as { __em?: SqlEntityManager }).__em;
-    return em ? snapshotOf(references?.() ?? new ReferenceSource(em, undefined, companyOf(value)), value) : value;
+    return em ? snapshotOf(sourceFor(em, companyOf(value)), value) : value;
   }
   if (Object.getPrototypeOf(value) === Object.prototype) {
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) record[key] = detach(record[key], references, depth + 1);
+    for (const key of Object.keys(record)) record[key] = detach(record[key], sourceFor, depth + 1);
   }
   return value;
 }
