@@ -37,13 +37,28 @@ export function normalizeEmail(value: unknown, field = 'email'): string {
   // Lower-cases, maps compatibility characters (UTS #46) and gives '' when there is no valid IDNA form.
   const domain = domainToASCII(typed.slice(at + 1));
   const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
+  if (
+    labels.length < 2 ||
+    !labels.every((label) => DOMAIN_LABEL.test(label) && validPunycode(label)) ||
+    /^\d+$/.test(labels.at(-1)!)
+  ) {
     throw new InvalidInputError(field, 'expected an email address like name@example.com (the domain is not valid)');
   }
   const email = `${local}@${domain}`;
   if (email.length > EMAIL_MAX_LENGTH)
     throw new InvalidInputError(field, `must be at most ${EMAIL_MAX_LENGTH} characters`);
   return email;
+}
+
+/**
+ * Whether an `xn--` label decodes to Unicode that encodes back to it (other labels need nothing).
+ * Node 20 and 22 give '' for a domain with an undecodable label such as `xn--a`; Node 24 and
+ * later pass such a label through unchanged, so the round trip is checked here, on every Node.
+ */
+function validPunycode(label: string): boolean {
+  if (!label.startsWith('xn--')) return true;
+  const unicode = domainToUnicode(label);
+  return unicode !== '' && unicode !== label && domainToASCII(unicode) === label;
 }
 
 /**
