@@ -246,3 +246,30 @@ export async function execOnConnection(native: NativeConnection, sql: string): P
     (native as SqliteNative).exec(sql, (err) => (err ? reject(err) : resolve()));
   });
 }
+
+// Connections this library has given up on, so that it never retries work on one of them.
+const discarded = new WeakSet<object>();
+
+/**
+ * Takes a connection out of service: knex's pool destroys a connection marked `__knex__disposed`
+ * instead of handing it out again (the one place this library sets that mark), and
+ * {@link isDiscarded} remembers it. For a connection that may still hold a transaction or a
+ * changed setting.
+ *
+ * @example
+ * await execOnConnection(native, 'rollback').catch(() => discardConnection(native, 'rollback failed'));
+ */
+export function discardConnection(native: NativeConnection, reason: string): void {
+  (native as { __knex__disposed?: unknown }).__knex__disposed = reason;
+  discarded.add(native as object);
+}
+
+/**
+ * Whether {@link discardConnection} took this connection out of service.
+ *
+ * @example
+ * if (isDiscarded(native)) throw error; // no second attempt on a connection that may be mid-transaction
+ */
+export function isDiscarded(native: NativeConnection): boolean {
+  return discarded.has(native as object);
+}

@@ -1,6 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/knex';
-import { execOnConnection, isStalePlanError, type NativeConnection } from './native-connection.js';
+import {
+  discardConnection,
+  execOnConnection,
+  isDiscarded,
+  isStalePlanError,
+  type NativeConnection,
+} from './native-connection.js';
 import { platformDialect } from './platform-dialect.js';
 
 // A transaction on one connection of knex's pool, begun and ended with plain statements. knex's
@@ -107,7 +113,7 @@ async function onceMoreIfStale<T>(connection: NativeConnection, transaction: () 
     return await transaction();
   } catch (error) {
     // Not on a connection whose ROLLBACK failed (see transactionOn): it may still be in the transaction.
-    if (!isStalePlanError(error) || (connection as { __knex__disposed?: unknown }).__knex__disposed) throw error;
+    if (!isStalePlanError(error) || isDiscarded(connection)) throw error;
     return transaction();
   }
 }
@@ -165,7 +171,7 @@ async function transactionOn<T>(
   } catch (error) {
     await execOnConnection(connection, 'rollback').catch(() => {
       // A connection whose ROLLBACK failed may still hold a transaction: the pool must not reuse it.
-      (connection as { __knex__disposed?: unknown }).__knex__disposed = 'rollback failed';
+      discardConnection(connection, 'rollback failed');
     });
     throw error;
   }

@@ -1,6 +1,11 @@
 import type { Transaction } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
-import { execOnConnection, type NativeConnection, runOnConnection } from '../database/native-connection.js';
+import {
+  discardConnection,
+  execOnConnection,
+  type NativeConnection,
+  runOnConnection,
+} from '../database/native-connection.js';
 import type { KnexClient } from '../database/native-transaction.js';
 import type { Dialect } from '../database/options.js';
 
@@ -88,5 +93,5 @@ async function restoreForeignKeys(native: NativeConnection): Promise<void> {
   } catch {
     // Handled below: the connection is unusable either way.
   }
-  (native as { __knex__disposed?: unknown }).__knex__disposed = 'foreign keys could not be turned back on';
+  discardConnection(native, 'foreign keys could not be turned back on');
 }
