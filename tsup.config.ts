@@ -1,14 +1,16 @@
 import { defineConfig } from 'tsup';
 
-// One format only: CommonJS, with a thin ESM wrapper written by scripts/write-esm-wrapper.mjs.
-// Shipping two full builds would let a host that reaches the package through both `import` and
-// `require` load two copies of the entity definitions (the dual-package hazard), and MikroORM would
-// then see two different `Company` classes. MikroORM itself ships the same way.
+// ESM only, as MikroORM 7 and Kysely 0.29 are. CommonJS hosts reach the same module through a
+// one-line stub, dist/index.cjs (`module.exports = require('./index.js')`, Node >= 22.12 loads ES
+// modules with require), written with its types dist/index.d.cts by scripts/write-cjs-stub.mjs.
+// One build of the library means one copy of every class whichever way a host loads it (no
+// dual-package hazard: MikroORM sees one `Company`, `instanceof OverlayDbError` holds across
+// entries). The bin is its own ESM bundle with the shebang of src/cli/main.ts.
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
-  format: ['cjs'],
+  format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   sourcemap: true,
   clean: true,
