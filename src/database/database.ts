@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
@@ -44,11 +44,6 @@ export class Database {
    */
   forCompany(companyId: number): TenantScope {
     return createTenantScope(this.orm.em, companyId);
-  }
-
-  /** The knex-backed connection, for code inside this library that needs raw SQL. @internal */
-  get connection(): AbstractSqlConnection {
-    return this.orm.em.getConnection() as AbstractSqlConnection;
   }
 
   /**

@@ -1,13 +1,16 @@
-import type { MikroORM } from '@mikro-orm/core';
-import { DatabaseError, InvalidInputError, OverlayDbError } from '../errors.js';
+import { MikroORM } from '@mikro-orm/sql';
+import { requireDialect } from '../dialects/dialect-of.js';
+import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
+import { DatabaseError, OverlayDbError } from '../errors.js';
+import { query } from '../executor/executor.js';
+import { observeStatements } from '../executor/statement-log.js';
 import { validateOpenOptions } from '../reliability/validate-open-options.js';
 import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
-import { buildOrmOptions } from './build-orm-options.js';
-import { createOrm } from './create-orm.js';
 import { Database } from './database.js';
 import type { OpenDatabaseOptions } from './options.js';
+import { ormOptions } from './orm-options.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './parse-database-url.js';
-import { markUnnamedStatements } from './prepared-statements-flag.js';
+import { queryLogLine } from './query-log-line.js';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -22,31 +25,30 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   const options = validateOpenOptions(input);
   const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const parsed = parseDatabaseUrl(url);
-  if (options.rowLevelSecurity && parsed.dialect !== 'postgresql') {
-    throw new InvalidInputError('rowLevelSecurity', 'row-level security is a PostgreSQL feature');
-  }
-  if (options.preparedStatements === false && parsed.dialect !== 'postgresql') {
-    throw new InvalidInputError(
-      'preparedStatements',
-      "named prepared statements are a PostgreSQL feature; SQLite's live in the process and stay on",
-    );
-  }
-  const ormOptions = await buildOrmOptions(parsed, options);
+  const config = await ormOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {
-    // createOrm has run a first query by the time it returns, and closes what it opened if it fails.
-    orm = await createOrm(ormOptions, parsed.dialect);
+    orm = new MikroORM(config as ConstructorParameters<typeof MikroORM>[0]);
+    const dialect = requireDialect(orm.config.getPlatform(), 'url');
+    applyDialectDefaults(orm.getMetadata(), dialect.name);
+    if (options.debug) {
+      const log = options.logger ?? ((message: string) => console.log(message));
+      observeStatements(orm.config, (event) => log(redactSecrets(queryLogLine(event))));
+    }
     if (options.rowLevelSecurity) markRowLevelSecurity(orm.config);
-    if (options.preparedStatements === false) markUnnamedStatements(orm.config);
-    const db = new Database(orm, parsed.dialect);
+    await orm.connect();
+    // A first statement, so that a database that cannot be reached fails here, with its reason.
+    await query(orm.em.fork(), 'select 1 as "ok"');
+    const db = new Database(orm, dialect.name);
     if (options.migrate) await db.migrator.up();
     return db;
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     if (error instanceof OverlayDbError) throw error;
     const where = parsed.dialect === 'sqlite' ? parsed.path : redactDatabaseUrl(parsed.url);
+    const password = parsed.dialect === 'postgresql' ? parsed.password : '';
     const reason = redactSecrets(error instanceof Error ? error.message : String(error))
-      .split(parsed.dialect === 'postgresql' && parsed.password ? parsed.password : '\u0000')
+      .split(password || '\u0000')
       .join('***');
     throw new DatabaseError(`Could not open the ${parsed.dialect} database ${where}: ${reason}`, { cause: error });
   }

@@ -1,4 +1,5 @@
 import type { Options } from '@mikro-orm/core';
+import type { SqliteDriverName } from '../dialects/sqlite/open-sqlite.js';
 
 /**
  * Which SQL dialect a database speaks.
@@ -27,6 +28,11 @@ export interface OpenDatabaseOptions {
   pool?: { min?: number; max?: number };
   /** PostgreSQL read-replica URLs; reads outside transactions go to them. */
   replicas?: string[];
+  /**
+   * SQLite: the driver (default `'better-sqlite3'` where `@mikro-orm/sqlite` is installed, else
+   * Node's built-in `'node:sqlite'`). INVALID_INPUT on PostgreSQL.
+   */
+  sqliteDriver?: SqliteDriverName;
   /** SQLite: how long a writer waits for the lock before failing, in ms (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
   busyTimeoutMs?: number;
   /**
@@ -69,6 +75,6 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * The bookkeeping table of applied migrations (ours, not MikroORM's `mikro_orm_migrations`).
  *
  * @example
- * await db.connection.execute(`select name from ${MIGRATIONS_TABLE}`);
+ * await query(db.fork(), `select "name" from "${MIGRATIONS_TABLE}"`);
  */
 export const MIGRATIONS_TABLE = 'overlay_db_migrations';

@@ -1,4 +1,5 @@
 import type { OpenDatabaseOptions } from '../database/options.js';
+import { SQLITE_DRIVERS } from '../dialects/sqlite/open-sqlite.js';
 import { InvalidInputError } from '../errors.js';
 import { optionalNumber, rejectUnknownKeys, requireObject } from '../validation/validators.js';
 
@@ -10,6 +11,7 @@ export const KNOWN_OPTIONS = [
   'logger',
   'pool',
   'replicas',
+  'sqliteDriver',
   'busyTimeoutMs',
   'sqliteMmapBytes',
   'rowLevelSecurity',
@@ -52,6 +54,9 @@ export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
     if (!Array.isArray(options.replicas) || options.replicas.some((r) => typeof r !== 'string')) {
       throw new InvalidInputError('replicas', 'expected an array of PostgreSQL URL strings');
     }
+  }
+  if (options.sqliteDriver !== undefined && !SQLITE_DRIVERS.includes(options.sqliteDriver as never)) {
+    throw new InvalidInputError('sqliteDriver', `expected one of ${SQLITE_DRIVERS.map((d) => `'${d}'`).join(', ')}`);
   }
   optionalNumber('busyTimeoutMs', options.busyTimeoutMs, { integer: true, min: 0, max: MAX_BUSY_TIMEOUT_MS });
   optionalNumber('sqliteMmapBytes', options.sqliteMmapBytes, { integer: true, min: 0, max: 2 ** 40 });

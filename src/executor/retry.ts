@@ -1,5 +1,5 @@
 import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
-import { isStalePlanError } from '../database/native-connection.js';
+import { isStalePlanError } from '../dialects/postgresql/named-statements.js';
 
 /** How many times a transaction runs at most when the database aborts it for a transient conflict. */
 export const TRANSACTION_ATTEMPTS = 3;

@@ -1,0 +1,60 @@
+import type { Options } from '@mikro-orm/core';
+import type { CompiledQuery } from 'kysely';
+import type { Dialect, OpenDatabaseOptions } from '../database/options.js';
+import type { ParsedDatabaseUrl } from '../database/parse-database-url.js';
+import type { LifecycleSql } from './lifecycle-sql.js';
+import type { MigrationSql } from './migration-sql.js';
+import type { TenantSql } from './tenant-sql.js';
+
+/** A row lock a statement can take; see {@link SqlDialect.rowLock}. */
+export type RowLockMode = 'update' | 'no key update' | 'share' | 'key share';
+
+/** How a statement is sent: see {@link SqlDialect.compile}. */
+export interface CompileOptions {
+  /**
+   * PostgreSQL: run it as a named prepared statement (parsed and planned once per connection).
+   * False for statements whose best plan depends on their parameters, and for every statement
+   * when the database was opened with `preparedStatements: false`. No effect on SQLite.
+   */
+  prepare: boolean;
+}
+
+/**
+ * Everything that differs between SQLite and PostgreSQL, behind one interface: the rest of the
+ * library asks its dialect module and never which database it is on. One module per dialect
+ * (`src/dialects/sqlite/`, `src/dialects/postgresql/`), with the same file names in each.
+ */
+export interface SqlDialect {
+  readonly name: Dialect;
+  /**
+   * The statement that begins every transaction of the library: `begin immediate` on SQLite (the
+   * write lock first, so a transaction that reads before it writes never fails its upgrade with
+   * SQLITE_BUSY, which the busy timeout does not cover), `begin` on PostgreSQL.
+   */
+  readonly beginStatement: string;
+  /** One statement written with `?` placeholders, as the driver receives it. */
+  compile(sql: string, params: readonly unknown[], options: CompileOptions): CompiledQuery;
+  /** Whether `error` is a prepared statement that a schema change by another process made stale. */
+  isStalePlan(error: unknown): boolean;
+  /**
+   * The clause that locks the rows a `select` reads until the transaction ends (` for update`, …)
+   * on PostgreSQL; empty on SQLite, where `begin immediate` already holds the database's one write lock.
+   */
+  rowLock(mode: RowLockMode): string;
+  /**
+   * An expression giving `column` (a timestamp) as sortable ISO-8601 UTC text with every digit the
+   * database holds: PostgreSQL keeps microseconds, which a JavaScript Date would drop and so break a
+   * keyset cursor on rows written by other clients. SQLite stores that text already.
+   */
+  timestampText(column: string): string;
+  /** A Date as a timestamp column stores it: ISO-8601 UTC text on SQLite, the Date itself for pg's timestamptz. */
+  timestampValue(date: Date): string | Date;
+  /** The tenant scope's dialect SQL. */
+  readonly tenant: TenantSql;
+  /** The lifecycle code's dialect SQL (record-run, labels, health, notifications). */
+  readonly lifecycle: LifecycleSql;
+  /** The migration runner's, lock's and adopt's dialect SQL. */
+  readonly migrations: MigrationSql;
+  /** MikroORM options that open this dialect's database for `openDatabase`. */
+  ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>>;
+}

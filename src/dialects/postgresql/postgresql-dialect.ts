@@ -1,0 +1,119 @@
+import { createRequire } from 'node:module';
+import type { Options } from '@mikro-orm/core';
+import { CompiledQuery } from 'kysely';
+import { DEFAULT_POOL, type OpenDatabaseOptions } from '../../database/options.js';
+import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-database-url.js';
+import { DatabaseError, InvalidInputError } from '../../errors.js';
+import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import { postgresqlLifecycleSql } from './lifecycle-sql.js';
+import { postgresqlMigrationSql } from './migration-sql.js';
+import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
+import { postgresqlTenantSql } from './tenant-sql.js';
+
+// Statements with few parameters come from a small, fixed set of texts (the hot reads and writes)
+// and are prepared; longer ones (multi-row inserts, long IN lists) vary with their data and stay
+// unnamed, so a connection never accumulates thousands of prepared statements.
+const PREPARE_MAX_PARAMS = 32;
+const texts = new Map<string, { text: string; count: number }>();
+const MAX_TEXTS = 2000;
+
+/** `?` placeholders as `$1…$n` (the library's statements never hold a literal `?`). */
+function numbered(sql: string): { text: string; count: number } {
+  let entry = texts.get(sql);
+  if (entry === undefined) {
+    let count = 0;
+    const text = sql.replace(/\?/g, () => `$${++count}`);
+    entry = { text, count };
+    if (texts.size >= MAX_TEXTS) texts.clear();
+    texts.set(sql, entry);
+  }
+  return entry;
+}
+
+function loadPgClient(): PgClientClass {
+  const here = createRequire(import.meta.url);
+  let from: string;
+  try {
+    from = here.resolve('@mikro-orm/postgresql');
+  } catch (error) {
+    throw new DatabaseError(
+      'The driver package @mikro-orm/postgresql is not installed; add it with `npm install @mikro-orm/postgresql`',
+      { cause: error },
+    );
+  }
+  // pg as @mikro-orm/postgresql has it: the same copy its pool is made of.
+  const pg = createRequire(from)('pg') as { Client: PgClientClass };
+  return pg.Client;
+}
+
+/** PostgreSQL, on pg. */
+export const postgresqlDialect: SqlDialect = Object.freeze({
+  name: 'postgresql' as const,
+  beginStatement: 'begin',
+
+  compile(sql: string, params: readonly unknown[], options: CompileOptions): CompiledQuery {
+    const { text, count } = numbered(sql);
+    if (options.prepare && count <= PREPARE_MAX_PARAMS) markPrepared(text);
+    return CompiledQuery.raw(text, params as unknown[]);
+  },
+
+  isStalePlan: isStalePlanError,
+
+  rowLock(mode: RowLockMode): string {
+    return ` for ${mode}`;
+  },
+
+  timestampText(column: string): string {
+    return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  },
+
+  timestampValue(date: Date): Date {
+    return date;
+  },
+
+  tenant: postgresqlTenantSql,
+  lifecycle: postgresqlLifecycleSql,
+  migrations: postgresqlMigrationSql,
+
+  async ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
+    if (parsed.dialect !== 'postgresql') throw new Error('not a PostgreSQL URL');
+    if (options.sqliteDriver !== undefined) throw new InvalidInputError('sqliteDriver', 'a SQLite option');
+    const Client = loadPgClient();
+    const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+    const pool = { ...DEFAULT_POOL, ...(options.pool ?? {}) };
+    if (
+      !Number.isSafeInteger(pool.min) ||
+      !Number.isSafeInteger(pool.max) ||
+      pool.min < 0 ||
+      pool.max < 1 ||
+      pool.min > pool.max
+    ) {
+      throw new InvalidInputError('pool', 'expected integers with 0 <= min <= max and max >= 1');
+    }
+    const replicas = (options.replicas ?? []).map((url, i) => {
+      const replica = parseDatabaseUrl(url);
+      if (replica.dialect !== 'postgresql') {
+        throw new InvalidInputError('replicas', 'every replica must be a PostgreSQL URL');
+      }
+      return {
+        name: `replica-${i + 1}`,
+        host: replica.host,
+        port: replica.port,
+        user: replica.user,
+        password: replica.password,
+        dbName: replica.database,
+      };
+    });
+    return {
+      driver: PostgreSqlDriver,
+      host: parsed.host,
+      port: parsed.port,
+      user: parsed.user,
+      password: parsed.password,
+      dbName: parsed.database,
+      pool,
+      ...(options.preparedStatements === false ? {} : { driverOptions: { Client: namingClient(Client) } }),
+      ...(replicas.length ? { replicas, preferReadReplicas: true } : {}),
+    };
+  },
+});

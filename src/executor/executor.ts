@@ -1,0 +1,215 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Kysely } from 'kysely';
+import type { CompileOptions, SqlDialect } from '../dialects/dialect.js';
+import { requireDialect } from '../dialects/dialect-of.js';
+import { retryTransient } from './retry.js';
+import { statementObserver } from './statement-log.js';
+
+// The one seam between this library and the database. Every statement the library runs
+// (repositories, services, lifecycle, the migration runner's bookkeeping and lock) goes through
+// `query`, and every transaction it opens through `transaction`, on a connection of MikroORM's
+// Kysely layer through its public API: `em.getTransactionContext()` (a transaction the host or
+// MikroORM runs), `em.getConnection().getClient()` (the pool) and Kysely's `connection()`,
+// `executeQuery` and `CompiledQuery`. What differs between SQLite and PostgreSQL comes from the
+// dialect module; logging observes this path and never changes it.
+
+/** A parameter of a statement. A Buffer is bound as binary (bytea / blob). */
+export type SqlParam = string | number | boolean | null | Buffer;
+
+type AnyKysely = Kysely<any>;
+
+interface Held {
+  /** The pool the connection came from: a held connection serves only its own ORM. */
+  pool: AnyKysely;
+  connection: AnyKysely;
+  /** True inside {@link transaction}, false inside {@link withConnection} only. */
+  transaction: boolean;
+}
+
+// One storage for every ORM: Node keeps each AsyncLocalStorage that has run in a global list
+// walked on every new promise, so one per ORM or per call would make every await dearer.
+const held = new AsyncLocalStorage<Held>();
+
+/** The Kysely of `em`'s primary connection pool. */
+function poolOf(em: SqlEntityManager): AnyKysely {
+  return em.getConnection('write').getClient();
+}
+
+function heldOn(pool: AnyKysely): Held | undefined {
+  const current = held.getStore();
+  return current !== undefined && current.pool === pool ? current : undefined;
+}
+
+/** Where `em`'s statements run now, and whether that is inside a transaction. */
+function target(em: SqlEntityManager): { db: AnyKysely; inTransaction: boolean } {
+  const hosts = em.getTransactionContext<AnyKysely>();
+  if (hosts !== undefined) return { db: hosts, inTransaction: true };
+  const pool = poolOf(em);
+  const current = heldOn(pool);
+  if (current !== undefined) return { db: current.connection, inTransaction: current.transaction };
+  return { db: pool, inTransaction: false };
+}
+
+/**
+ * The dialect module of `em`'s database.
+ *
+ * @example
+ * const { name } = dialectOfEm(em); // 'sqlite' | 'postgresql'
+ */
+export function dialectOfEm(em: SqlEntityManager): SqlDialect {
+  return requireDialect(em.getPlatform(), 'em');
+}
+
+/** How one statement runs. */
+export interface QueryOptions {
+  /** PostgreSQL: run it as a named prepared statement (default true); see {@link CompileOptions}. */
+  prepare?: boolean;
+}
+
+async function run<T>(
+  em: SqlEntityManager,
+  db: AnyKysely,
+  sql: string,
+  params: readonly unknown[],
+  options: CompileOptions,
+): Promise<T[]> {
+  const dialect = dialectOfEm(em);
+  const observer = statementObserver(em.config);
+  const started = observer ? performance.now() : 0;
+  try {
+    const result = await db.executeQuery<T>(dialect.compile(sql, params, options));
+    observer?.({ sql, params, durationMs: performance.now() - started });
+    return result.rows as T[];
+  } catch (error) {
+    observer?.({ sql, params, durationMs: performance.now() - started, error });
+    throw error;
+  }
+}
+
+/**
+ * Runs one statement written with `?` placeholders on `em`'s connection and returns its rows:
+ * inside the transaction `em` is in (the host's or MikroORM's), else inside the library's
+ * transaction or held connection running in this async context, else on a connection of the
+ * pool. Driver errors come out as MikroORM's exceptions (`UniqueConstraintViolationException`, …).
+ *
+ * @example
+ * const rows = await query<{ id: number }>(em, 'select "id" from "workflows" where "company_id" = ?', [companyId]);
+ */
+export async function query<T = Record<string, unknown>>(
+  em: SqlEntityManager,
+  sql: string,
+  params: readonly unknown[] = [],
+  options: QueryOptions = {},
+): Promise<T[]> {
+  const { db, inTransaction } = target(em);
+  const compile = { prepare: options.prepare !== false };
+  try {
+    return await run<T>(em, db, sql, params, compile);
+  } catch (error) {
+    // Outside a transaction, a statement prepared before another process changed the schema runs
+    // again under its new name: the same as the call being made a moment later. Inside one it
+    // aborted the transaction, which only the whole transaction can repeat.
+    if (!inTransaction && dialectOfEm(em).isStalePlan(error)) {
+      try {
+        return await run<T>(em, db, sql, params, compile);
+      } catch (again) {
+        throw em.getDriver().convertException(again as Error);
+      }
+    }
+    throw em.getDriver().convertException(error as Error);
+  }
+}
+
+/**
+ * Whether `em`'s statements run inside a transaction now (the host's, MikroORM's or the library's).
+ *
+ * @example
+ * if (!inTransaction(em)) await query(em, 'select 1');
+ */
+export function inTransaction(em: SqlEntityManager): boolean {
+  return target(em).inTransaction;
+}
+
+/** How a transaction runs. */
+export interface TransactionOptions {
+  /**
+   * Run the whole transaction again when the database aborts it for a deadlock, a serialization
+   * failure, a busy SQLite file or a stale prepared statement (default true, up to three runs):
+   * `work` must then be safe to run again after a rollback.
+   */
+  retry?: boolean;
+}
+
+/**
+ * Runs `work` in one transaction on one connection of `em`'s pool: `begin immediate` on SQLite,
+ * `begin` on PostgreSQL; commit when `work` resolves, rollback when it throws. Every {@link query}
+ * on `em` inside `work` runs on that connection. Inside a transaction already (the host's,
+ * MikroORM's or an outer call of this), `work` joins it. Errors come out as they were thrown, driver
+ * errors as MikroORM's exceptions. MikroORM's entity API must not be used inside: it would ask the
+ * pool for a second connection (and wait forever for SQLite's only one).
+ *
+ * @example
+ * await transaction(em, async () => { await query(em, 'update …', p1); await query(em, 'insert …', p2); });
+ */
+export async function transaction<T>(
+  em: SqlEntityManager,
+  work: () => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  if (em.getTransactionContext() !== undefined) return work();
+  const pool = poolOf(em);
+  const current = heldOn(pool);
+  if (current?.transaction) return work();
+  const once = current
+    ? () => transactionOn(em, pool, current.connection, work)
+    : () => pool.connection().execute((connection) => transactionOn(em, pool, connection, work));
+  return options.retry === false ? once() : retryTransient(once);
+}
+
+/**
+ * Runs `work` with one connection of `em`'s pool held for it, so a call of several statements asks
+ * the pool once. Inside a transaction, or a connection held already, `work` just runs.
+ *
+ * @example
+ * const [workflow, steps] = await withConnection(em, async () => [await read1(), await read2()]);
+ */
+export async function withConnection<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
+  if (em.getTransactionContext() !== undefined) return work();
+  const pool = poolOf(em);
+  if (heldOn(pool) !== undefined) return work();
+  return pool.connection().execute((connection) => held.run({ pool, connection, transaction: false }, work));
+}
+
+async function statement(em: SqlEntityManager, connection: AnyKysely, sql: string): Promise<void> {
+  await run(em, connection, sql, [], { prepare: false });
+}
+
+async function transactionOn<T>(
+  em: SqlEntityManager,
+  pool: AnyKysely,
+  connection: AnyKysely,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    await statement(em, connection, dialectOfEm(em).beginStatement);
+  } catch (error) {
+    throw em.getDriver().convertException(error as Error);
+  }
+  let result: T;
+  try {
+    result = await held.run({ pool, connection, transaction: true }, work);
+  } catch (error) {
+    // A failed rollback means a broken connection, which the pool drops; the work's error is the news.
+    await statement(em, connection, 'rollback').catch(() => undefined);
+    throw error;
+  }
+  try {
+    await statement(em, connection, 'commit');
+  } catch (error) {
+    // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
+    await statement(em, connection, 'rollback').catch(() => undefined);
+    throw em.getDriver().convertException(error as Error);
+  }
+  return result;
+}
