@@ -1,8 +1,9 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError, NotFoundError } from '../errors.js';
+import { query, type SqlParam } from '../executor/executor.js';
 import { readColumns } from '../tenant/read-columns.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { LIMITS } from '../validation/limits.js';
@@ -13,7 +14,7 @@ import {
   requireId,
   requireObject,
 } from '../validation/validators.js';
-import { queryRows, type SqlParam, sqlTimestamp } from './sql.js';
+import { sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
 /**
@@ -78,7 +79,7 @@ export async function applyLabels(
       // The workflow's write lock serializes concurrent label batches of one workflow, so the
       // last one to commit sees every label and moves the workflow to draft. SQLite: a no-op
       // UPDATE takes the write lock before anything is read (see recordRun).
-      const locked = await queryRows<{ status: WorkflowStatus }>(
+      const locked = await query<{ status: WorkflowStatus }>(
         em,
         ctx.dialect === 'postgresql'
           ? 'select "status" from "workflows" where "id" = ? and "company_id" = ? for no key update'
@@ -94,7 +95,7 @@ export async function applyLabels(
       let workflowStatus = locked[0].status;
       if (workflowStatus === 'processing') {
         assertStatusTransition('processing', 'draft');
-        const moved = await queryRows(
+        const moved = await query(
           em,
           `update "workflows" set "status" = 'draft', "updated_at" = ? ` +
             `where "id" = ? and "company_id" = ? and "status" = 'processing' and not exists (` +
@@ -144,7 +145,7 @@ async function checkSteps(em: SqlEntityManager, companyId: number, workflowId: n
   const found = new Map<number, number>();
   for (let i = 0; i < labels.length; i += BATCH) {
     const ids = labels.slice(i, i + BATCH).map((l) => l.stepId);
-    const rows = await queryRows<{ id: number; workflow_id: number }>(
+    const rows = await query<{ id: number; workflow_id: number }>(
       em,
       `select "id", "workflow_id" from "steps" where "company_id" = ? and "id" in (${ids.map(() => '?').join(', ')})`,
       [companyId, ...ids],
@@ -192,7 +193,7 @@ async function writeBatch(
   sets.push('"ai_generated_at" = ?');
   params.push(now);
   const ids = labels.map((l) => l.stepId);
-  const rows = await queryRows(
+  const rows = await query(
     em,
     `update "steps" set ${sets.join(', ')} where "workflow_id" = ? and "company_id" = ? ` +
       `and "id" in (${ids.map(() => '?').join(', ')}) returning ${readColumns('steps')}`,

@@ -1,13 +1,14 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Dialect } from '../database/options.js';
 import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
+import { query, type SqlParam } from '../executor/executor.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
-import { queryRows, type SqlParam, sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+import { sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
 
 /**
  * Runs and successes in a time window of a {@link HealthSummary}. A success is any run not
@@ -88,15 +89,15 @@ export async function healthSummary(
   now: Date = new Date(),
 ): Promise<HealthSummary | null> {
   const queries = buildHealthSummaryQueries(dialect, companyId, workflowId, now);
-  const windows = await queryRows(em, queries.windows.sql, queries.windows.params, PLAN_PER_CALL);
+  const windows = await query(em, queries.windows.sql, queries.windows.params, PLAN_PER_CALL);
   const first = windows[0];
   if (!first) return null;
   const { runs30, ok30, runs7, ok7 } = first;
   const workflow = mapRows(refs, Workflow, [first])[0];
 
-  const recentRows = await queryRows(em, queries.recent.sql, queries.recent.params);
+  const recentRows = await query(em, queries.recent.sql, queries.recent.params);
   const recentLogs = mapRows(refs, HealthLog, recentRows.slice(0, RECENT_LOGS));
-  const failing = await queryRows(em, queries.failingSteps.sql, queries.failingSteps.params, PLAN_PER_CALL);
+  const failing = await query(em, queries.failingSteps.sql, queries.failingSteps.params, PLAN_PER_CALL);
 
   return {
     workflowId: workflow.id,

@@ -1,10 +1,11 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Dialect } from '../database/options.js';
 import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
+import { query, type SqlParam } from '../executor/executor.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
-import { insertReturningSql, queryRows, type SqlParam, sqlTimestamp } from './sql.js';
+import { insertReturningSql, sqlTimestamp } from './sql.js';
 
 /** The columns of a notification row, already validated. */
 export interface NotificationValues {
@@ -43,7 +44,7 @@ export async function insertNotification(
   let rows: Record<string, unknown>[];
   if (values.workflowId === null) {
     const { sql, params } = insertReturningSql('notifications', row);
-    rows = await queryRows(em, sql, params);
+    rows = await query(em, sql, params);
   } else {
     // insert … select … where exists: the tenant check and the write are one atomic statement.
     // PostgreSQL types a bare literal in a select list as text, hence the one cast.
@@ -51,7 +52,7 @@ export async function insertNotification(
     const placeholders = columns.map((c) =>
       c === 'created_at' && dialect === 'postgresql' ? 'cast(? as timestamptz)' : '?',
     );
-    rows = await queryRows(
+    rows = await query(
       em,
       `insert into "notifications" (${columns.map((c) => `"${c}"`).join(', ')}) ` +
         `select ${placeholders.join(', ')} ` +

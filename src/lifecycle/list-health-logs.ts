@@ -1,7 +1,8 @@
 import type { Dialect } from '../database/options.js';
+import type { SqlParam } from '../executor/executor.js';
 import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
 import { readColumns } from '../tenant/read-columns.js';
-import { type SqlParam, timestampTextSql } from './sql.js';
+import { timestampTextSql } from './sql.js';
 
 /**
  * The one statement of a page of a workflow's health logs, newest first (ties by id): an index

@@ -1,8 +1,9 @@
 import type { Dialect } from '../database/options.js';
 import { InvalidInputError } from '../errors.js';
+import type { SqlParam } from '../executor/executor.js';
 import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
 import { readColumns } from '../tenant/read-columns.js';
-import { type SqlParam, timestampTextSql } from './sql.js';
+import { timestampTextSql } from './sql.js';
 
 /**
  * Options of {@link NotificationRepository.list}.

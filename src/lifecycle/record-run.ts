@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import {
   HEALTH_ERROR_TYPES,
@@ -11,6 +11,7 @@ import type { Notification } from '../entities/notification.js';
 import type { StepHealedSelectors } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
@@ -35,7 +36,7 @@ import {
   type RunEffects,
 } from './health-rules.js';
 import { insertNotification } from './insert-notification.js';
-import { insertReturningSql, queryRows, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
+import { insertReturningSql, sqlBoolean, sqlJson, sqlJsonValue, sqlTimestamp } from './sql.js';
 import { assertStatusTransition } from './status-transitions.js';
 
 /**
@@ -228,7 +229,7 @@ async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run:
     ctx.dialect === 'postgresql'
       ? [run.userId, run.stepId, run.workflowId, ctx.companyId]
       : [run.workflowId, ctx.companyId, run.userId, run.stepId];
-  const rows = await queryRows(em, sql, params);
+  const rows = await query(em, sql, params);
   const row = rows[0];
   if (!row) throw new CrossTenantReferenceError('workflowId', run.workflowId);
   if (!sqlBoolean(row.user_ok)) throw new CrossTenantReferenceError('userId', run.userId);
@@ -280,7 +281,7 @@ async function insertLog(
     execution_time_ms: run.executionTimeMs,
     created_at: sqlTimestamp(now),
   });
-  const rows = await queryRows(em, sql, params);
+  const rows = await query(em, sql, params);
   return mapRows(refs, HealthLog, rows)[0];
 }
 
@@ -298,7 +299,7 @@ async function updateWorkflowMetrics(
   now: Date,
 ): Promise<Workflow> {
   const at = sqlTimestamp(now);
-  const rows = await queryRows(
+  const rows = await query(
     em,
     'update "workflows" set "total_uses" = "total_uses" + 1, ' +
       '"success_rate" = (round("success_rate" * "total_uses") + ?) / ("total_uses" + 1), ' +
@@ -312,7 +313,7 @@ async function updateWorkflowMetrics(
 
 async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<void> {
   const method = run.status === 'healed_ai' ? 'ai_assisted' : 'deterministic';
-  await queryRows(
+  await query(
     em,
     'update "steps" set "healed_at" = ?, "healing_confidence" = ?, "healing_method" = ?' +
       (run.healedSelectors !== null ? ', "healed_selectors" = ?' : '') +

@@ -1,7 +1,6 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
-import { executeNative } from '../database/execute-native.js';
-import type { StatementOptions } from '../database/native-connection.js';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Dialect } from '../database/options.js';
+import type { SqlParam } from '../executor/executor.js';
 import { type ReadTable, readColumns } from '../tenant/read-columns.js';
 import { ReferenceSource } from '../tenant/reference-source.js';
 
@@ -10,22 +9,6 @@ import { ReferenceSource } from '../tenant/reference-source.js';
 // and must not flush whatever else the caller's EntityManager holds. Parameters are always `?`
 // placeholders (MikroORM escapes them); values are passed as strings, numbers, booleans or null,
 // never as Date objects, so no driver-side timezone conversion can creep in.
-
-/**
- * A parameter of a hand-written statement. A Buffer goes to PostgreSQL in binary format (only
- * where the statement is sent with bound parameters, see `bindsNatively`).
- */
-export type SqlParam = string | number | boolean | null | Buffer;
-
-/** Runs one statement on `em`'s connection (inside its transaction, if any) and returns its rows. */
-export async function queryRows<T = Record<string, unknown>>(
-  em: SqlEntityManager,
-  sql: string,
-  params: SqlParam[] = [],
-  options?: StatementOptions,
-): Promise<T[]> {
-  return executeNative<T>(em, sql, params, options);
-}
 
 /** A timestamp as stored text: ISO-8601 UTC with milliseconds (both dialects accept it as a literal). */
 export function sqlTimestamp(date: Date): string {

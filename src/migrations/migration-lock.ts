@@ -1,5 +1,5 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
 import {
   discardConnection,
   execOnConnection,

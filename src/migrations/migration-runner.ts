@@ -1,5 +1,5 @@
 import type { MikroORM, Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection, AbstractSqlDriver } from '@mikro-orm/knex';
+import type { AbstractSqlConnection, AbstractSqlDriver } from '@mikro-orm/sql';
 import { type MigrationEntry, migrationsFor } from '../../migrations/index.js';
 import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
 import { dialectOf } from '../database/platform-dialect.js';

@@ -1,5 +1,5 @@
 import type { Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection, DatabaseSchema } from '@mikro-orm/knex';
+import type { AbstractSqlConnection, DatabaseSchema } from '@mikro-orm/sql';
 
 /**
  * Corrects three misreadings of MikroORM 6.6's SQLite introspection so that `check()` compares

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { type AbstractSqlConnection, DatabaseSchema, type SqlSchemaGenerator } from '@mikro-orm/knex';
+import { type AbstractSqlConnection, DatabaseSchema, type SqlSchemaGenerator } from '@mikro-orm/sql';
 import { dialectOf } from '../database/platform-dialect.js';
 import { redactSecrets } from '../database/redact.js';
 import { DatabaseError } from '../errors.js';

@@ -1,10 +1,10 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import { sqlTransaction, withNativeConnection } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
-import { queryRows } from '../lifecycle/sql.js';
+import { query } from '../executor/executor.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
@@ -133,12 +133,12 @@ export async function dedupeScreenshot(
 
   async function record(em: SqlEntityManager): Promise<DedupeScreenshotResult> {
     // Hand-written statements on the primary (a replica may lag), with bound parameters.
-    if ((await queryRows(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
+    if ((await query(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
     }
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
-    const existing = await queryRows(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+    const existing = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
     if (existing.length > 0)
       return {
         screenshot: mapRows(new ReferenceSource(em, undefined, companyId), Screenshot, existing)[0],
@@ -148,7 +148,7 @@ export async function dedupeScreenshot(
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
       const insert = async (sqlTx: SqlEntityManager): Promise<DedupeScreenshotResult | null> => {
         // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
-        const inserted = await queryRows(sqlTx, INSERT_SCREENSHOT_SQL, [
+        const inserted = await query(sqlTx, INSERT_SCREENSHOT_SQL, [
           companyId,
           workflowId,
           image.hash,
@@ -162,13 +162,13 @@ export async function dedupeScreenshot(
         if (inserted.length > 0) {
           const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
-          const rows = await queryRows(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
+          const rows = await query(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
           return {
             screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],
             deduplicated: false,
           };
         }
-        const rows = await queryRows(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+        const rows = await query(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
         return rows.length > 0
           ? {
               screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],

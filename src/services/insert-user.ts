@@ -1,5 +1,5 @@
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import { User, type UserRole } from '../entities/user.js';
 import { DuplicateEmailError, NotFoundError } from '../errors.js';

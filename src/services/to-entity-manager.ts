@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from '../database/database.js';
 import { Company } from '../entities/company.js';
 import { InvalidInputError } from '../errors.js';

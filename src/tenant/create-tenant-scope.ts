@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { requireDialect } from '../database/platform-dialect.js';
 import { InvalidInputError } from '../errors.js';
 import { usesRowLevelSecurity } from '../security/row-level-security-flag.js';

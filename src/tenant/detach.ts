@@ -1,5 +1,5 @@
 import { wrap } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { snapshotOf } from './map-rows.js';
 import { ReferenceSource } from './reference-source.js';
 

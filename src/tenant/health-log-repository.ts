@@ -1,10 +1,10 @@
 import { convertError } from '../database/convert-error.js';
 import { withNativeConnection } from '../database/native-transaction.js';
 import { HealthLog } from '../entities/health-log.js';
+import { query } from '../executor/executor.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
 import { type RecordRunInput, type RecordRunResult, recordRun } from '../lifecycle/record-run.js';
-import { queryRows } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
 import { encodeCursor } from './cursor.js';
@@ -84,7 +84,7 @@ export class HealthLogRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await queryRows(this.#ctx.sql, sql, params);
+      const rows = await query(this.#ctx.sql, sql, params);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;

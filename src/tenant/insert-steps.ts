@@ -1,7 +1,7 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { bindsNatively } from '../database/execute-native.js';
 import type { Dialect } from '../database/options.js';
-import { queryRows, type SqlParam } from '../lifecycle/sql.js';
+import { query, type SqlParam } from '../executor/executor.js';
 import type { ParsedStep } from './step-input.js';
 
 // The steps of a new workflow, written in as few statements as each dialect allows.
@@ -151,7 +151,7 @@ export async function insertSteps(
   if (dialect === 'postgresql') {
     const binary = bindsNatively(em);
     for (const chunk of pgChunks(steps)) {
-      await queryRows(em, PG_INSERT_STEPS_SQL, [
+      await query(em, PG_INSERT_STEPS_SQL, [
         target.companyId,
         target.workflowId,
         target.createdAt,
@@ -179,6 +179,6 @@ export async function insertSteps(
         target.createdAt,
       );
     }
-    await queryRows(em, sqliteInsertStepsSql(batch.length), params);
+    await query(em, sqliteInsertStepsSql(batch.length), params);
   }
 }

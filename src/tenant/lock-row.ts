@@ -1,4 +1,4 @@
-import { queryRows } from '../lifecycle/sql.js';
+import { query } from '../executor/executor.js';
 import type { OwnedTable } from './owned-ids.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -20,7 +20,7 @@ export async function lockRow<T extends Record<string, unknown>>(
   mode: 'no key update' | 'update' = 'no key update',
 ): Promise<T | null> {
   const lock = ctx.dialect === 'postgresql' ? ` for ${mode}` : '';
-  const rows = await queryRows<T>(
+  const rows = await query<T>(
     ctx.sql,
     `select ${columns.map((c) => `"${c}"`).join(', ')} from "${table}" where "id" = ? and "company_id" = ?${lock}`,
     [id, ctx.companyId],

@@ -7,9 +7,10 @@ import {
   type NotificationType,
 } from '../entities/notification.js';
 import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { insertNotification } from '../lifecycle/insert-notification.js';
 import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
-import { queryRows, sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
+import { sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -149,7 +150,7 @@ export class NotificationRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await queryRows(this.#ctx.sql, sql, params);
+      const rows = await query(this.#ctx.sql, sql, params);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor =
@@ -178,7 +179,7 @@ export class NotificationRepository {
     const { sql: em, companyId } = this.#ctx;
     try {
       // One statement on the common path; the tenant check of the user is part of its WHERE.
-      const rows = await queryRows(
+      const rows = await query(
         em,
         'update "notifications" set "read" = true, "read_at" = coalesce("read_at", ?), "read_by" = coalesce("read_by", ?) ' +
           'where "id" = ? and "company_id" = ? ' +
@@ -204,7 +205,7 @@ export class NotificationRepository {
     requireId('userId', userId);
     const { sql: em, companyId } = this.#ctx;
     try {
-      const rows = await queryRows(
+      const rows = await query(
         em,
         'update "notifications" set "read" = true, "read_at" = ?, "read_by" = ? ' +
           'where "company_id" = ? and "read" = false ' +
@@ -219,7 +220,7 @@ export class NotificationRepository {
   }
 
   async #assertUser(userId: number): Promise<void> {
-    const rows = await queryRows(this.#ctx.sql, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
+    const rows = await query(this.#ctx.sql, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
       userId,
       this.#ctx.companyId,
     ]);

@@ -1,5 +1,5 @@
 import { CrossTenantReferenceError } from '../errors.js';
-import { queryRows } from '../lifecycle/sql.js';
+import { query } from '../executor/executor.js';
 import type { TenantContext } from './tenant-context.js';
 
 /** Tables whose rows a write may reference by id. */
@@ -25,7 +25,7 @@ export async function findOwnedIds(ctx: TenantContext, table: OwnedTable, ids: I
   const lock = ctx.dialect === 'postgresql' ? ' for key share' : '';
   for (let i = 0; i < unique.length; i += CHUNK) {
     const chunk = unique.slice(i, i + CHUNK);
-    const rows = await queryRows<{ id: number | string }>(
+    const rows = await query<{ id: number | string }>(
       ctx.sql,
       `select "id" from "${table}" where "company_id" = ? and "id" in (${chunk.map(() => '?').join(', ')})${lock}`,
       [ctx.companyId, ...chunk],

@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { TENANT_FILTER } from './scope-context.js';
 import type { TenantContext } from './tenant-context.js';
 

@@ -1,5 +1,5 @@
 import { type EntityMetadata, type MetadataStorage, type Platform, Reference, wrap } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { snapshotOf } from './map-rows.js';

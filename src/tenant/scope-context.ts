@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FlushMode } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import {
   activeNativeConnection,
@@ -9,7 +9,7 @@ import {
   poolOf,
 } from '../database/native-transaction.js';
 import type { Dialect } from '../database/options.js';
-import { queryRows } from '../lifecycle/sql.js';
+import { query } from '../executor/executor.js';
 import { retryTransient } from '../reliability/retry-transient.js';
 import { TENANT_SETTING } from '../security/row-level-security-flag.js';
 import { detachReturned } from './detach.js';
@@ -148,7 +148,7 @@ export class ScopeContext implements TenantContext {
     const once = () =>
       nativeTransaction(host, async () => {
         if (this.rowLevelSecurity) {
-          await queryRows(host, `select set_config('${TENANT_SETTING}', ?, true)`, [String(this.companyId)]);
+          await query(host, `select set_config('${TENANT_SETTING}', ?, true)`, [String(this.companyId)]);
         }
         return work();
       });

@@ -1,7 +1,8 @@
 import { Step } from '../entities/step.js';
 import { NotFoundError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { applyLabels } from '../lifecycle/apply-labels.js';
-import { queryRows, sqlJson } from '../lifecycle/sql.js';
+import { sqlJson } from '../lifecycle/sql.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
@@ -98,7 +99,7 @@ export class StepRepository {
       if (changes.healedSelectors !== undefined) {
         // As JSON text, not through nativeUpdate: MikroORM's query builder takes an object with a
         // `constructor` key for something else and throws, though it is valid JSON.
-        await queryRows(em, 'update "steps" set "healed_selectors" = ? where "id" = ? and "company_id" = ?', [
+        await query(em, 'update "steps" set "healed_selectors" = ? where "id" = ? and "company_id" = ?', [
           sqlJson(changes.healedSelectors),
           sid,
           ctx.companyId,

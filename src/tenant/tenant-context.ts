@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Dialect } from '../database/options.js';
 import type { ReferenceSource } from './reference-source.js';
 

@@ -3,7 +3,8 @@ import { withNativeConnection } from '../database/native-transaction.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { NotFoundError } from '../errors.js';
-import { queryRows, type SqlParam, sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
+import { query, type SqlParam } from '../executor/executor.js';
+import { sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
@@ -105,7 +106,7 @@ export class WorkflowRepository {
       const now = sqlTimestamp(new Date());
       let rows: Record<string, unknown>[];
       try {
-        rows = await queryRows(em, INSERT_WORKFLOW_SQL, [
+        rows = await query(em, INSERT_WORKFLOW_SQL, [
           ctx.companyId,
           parsed.createdBy,
           parsed.name,
@@ -141,7 +142,7 @@ export class WorkflowRepository {
   async get(id: number): Promise<Workflow | null> {
     const wid = requireId('id', id);
     return guard('Reading a workflow', async () => {
-      const rows = await queryRows(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
+      const rows = await query(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
       return rows.length === 0 ? null : mapRows(this.#ctx.references(), Workflow, rows)[0];
     });
   }
@@ -160,8 +161,8 @@ export class WorkflowRepository {
     return guard('Reading a workflow', async () => {
       // Both statements on one connection of the pool.
       const read = await withNativeConnection(em, async () => {
-        const rows = await queryRows(em, SELECT_WORKFLOW_SQL, [wid, c]);
-        return rows.length === 0 ? null : { rows, stepRows: await queryRows(em, SELECT_STEPS_SQL, [wid, c]) };
+        const rows = await query(em, SELECT_WORKFLOW_SQL, [wid, c]);
+        return rows.length === 0 ? null : { rows, stepRows: await query(em, SELECT_STEPS_SQL, [wid, c]) };
       });
       if (read === null) return null;
       const { rows, stepRows } = read;
@@ -185,7 +186,7 @@ export class WorkflowRepository {
     return guard('Listing workflows', async () => {
       const em = ctx.references();
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
-      const rows = await queryRows(ctx.sql, sql, params as SqlParam[]);
+      const rows = await query(ctx.sql, sql, params as SqlParam[]);
       const page = rows.slice(0, parsed.limit);
       const items = mapRows(em, Workflow, page, STEP_COUNT) as WorkflowSummary[];
       const last = page[page.length - 1];

@@ -14,6 +14,26 @@ export type SqliteDriverName = 'better-sqlite3' | 'node:sqlite';
 /** The SQLite drivers, in the order {@link resolveSqliteDriver} prefers them. */
 export const SQLITE_DRIVERS: readonly SqliteDriverName[] = Object.freeze(['better-sqlite3', 'node:sqlite']);
 
+/**
+ * `OVERLAY_SQLITE_DRIVER` from the environment, the default when `openDatabase` is given no
+ * `sqliteDriver` (as `DATABASE_URL` is for `url`). INVALID_INPUT for a value that names no driver.
+ *
+ * @example
+ * // OVERLAY_SQLITE_DRIVER=node:sqlite node app.js
+ * sqliteDriverFromEnvironment(); // 'node:sqlite'
+ */
+export function sqliteDriverFromEnvironment(): SqliteDriverName | undefined {
+  const value = process.env.OVERLAY_SQLITE_DRIVER;
+  if (value === undefined || value === '') return undefined;
+  if (!SQLITE_DRIVERS.includes(value as SqliteDriverName)) {
+    throw new InvalidInputError(
+      'OVERLAY_SQLITE_DRIVER',
+      `expected one of ${SQLITE_DRIVERS.map((d) => `'${d}'`).join(', ')}`,
+    );
+  }
+  return value as SqliteDriverName;
+}
+
 type BetterSqlite3 = new (path: string, options: { timeout: number }) => SqliteDatabase;
 
 // Loaded from where `@mikro-orm/sqlite` is installed: that package depends on it, the host need not.

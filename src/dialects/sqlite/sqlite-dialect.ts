@@ -7,7 +7,7 @@ import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { sqliteLifecycleSql } from './lifecycle-sql.js';
 import { sqliteMigrationSql } from './migration-sql.js';
-import { openSqlite, resolveSqliteDriver } from './open-sqlite.js';
+import { openSqlite, resolveSqliteDriver, sqliteDriverFromEnvironment } from './open-sqlite.js';
 import { DEFAULT_SQLITE_MMAP_BYTES, sqlitePragmas } from './pragmas.js';
 import { sqliteTenantSql } from './tenant-sql.js';
 
@@ -63,7 +63,7 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     }
     if (options.replicas?.length) throw new InvalidInputError('replicas', 'read replicas are a PostgreSQL feature');
     const { SqliteDriver } = await import('@mikro-orm/sql');
-    const driver = resolveSqliteDriver(options.sqliteDriver);
+    const driver = resolveSqliteDriver(options.sqliteDriver ?? sqliteDriverFromEnvironment());
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     const pragmas = sqlitePragmas(parsed.path, busyTimeoutMs, options.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES);
     return {

@@ -1,5 +1,5 @@
 import type { Configuration } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import type { AbstractSqlDriver } from '@mikro-orm/sql';
 import { INITIAL_MIGRATION, type MigrationEntry } from '../../../migrations/index.js';
 import { MigrationError } from '../../errors.js';
 
