@@ -1,32 +1,67 @@
-// The package tested as installed: packs it (`npm pack`), installs the tarball with its peers into a
-// scratch host project outside the repository, and there runs, under each Node binary given:
+// The package tested as installed: packs it (`npm pack`), installs the tarball into scratch host
+// projects outside the repository, and checks it there. MikroORM pins its packages to each other
+// exactly, so a host installs them as one set: the lowest this package supports (the floor of its
+// peer ranges, 7.2.1) and the newest version that every one of @mikro-orm/{core, sql, migrations,
+// sqlite, postgresql} has in the registry (computed here with `npm view`; the same as the lowest
+// when no newer complete set exists). Installs use no --force or --legacy-peer-deps. Per set:
+//
+// host "full": the tarball, the five @mikro-orm packages, TypeScript and @types/node. Under each
+// Node binary given:
 //   esm.mjs       `import … from '@overlay/db'`: migrate a fresh SQLite file and a fresh PostgreSQL
 //                 database, create a company and its admin, read them back through a tenant scope;
-//   cjs.cjs       the same through `require('@overlay/db')`, on two more fresh databases;
-//   one-copy.mjs  `import` and `require` in one process give one copy of the library;
+//   cjs.cjs       the same through `require('@overlay/db')`, on two more fresh databases, and
+//                 `require('@overlay/db').Company === (await import('@overlay/db')).Company`;
+//   one-copy.mjs  `import` and `require` in one process give one module (one copy of every class);
 //   no-side-effects.mjs  importing the package and opening a database never assign
 //                 Module.prototype._compile, start no timer or exit hook, and write nothing in
 //                 node_modules/.cache;
-//   overlay-db    the bin, through `npx`: current, upgrade head, current, history, check;
-// and once, `tsc` over a `.mts` and a `.cts` file that use the package's types (module node16).
-// The host files come from test/package/installed/ and use node built-ins only; nothing in the host
+//   better-sqlite3 (the default SQLite driver, a dependency of @mikro-orm/sqlite) loads;
+//   overlay-db    the bin, through `npx`: current, upgrade head, current, history, check.
+// Once: `tsc` (module nodenext, no skipLibCheck) over an ESM (.mts) and a CommonJS (.cts) host
+// file; and the TypeScript cost of the package: `tsc --noEmit --extendedDiagnostics` (no
+// skipLibCheck) of a host that uses MikroORM only (cost-orm.mts) and of the same host that also
+// uses the package (cost-package.mts re-exports cost-orm.mts), beside a host with Node's types only;
+// medians of interleaved runs. The package may add at most 10% to the MikroORM-only host's total
+// time and type count, or the check fails.
+//
+// host "no-sqlite": the tarball with @mikro-orm/{core, sql, migrations} only (no @mikro-orm/sqlite,
+// so no better-sqlite3): a sqlite URL then runs on Node's built-in node:sqlite. Under each Node:
+// esm.mjs and cjs.cjs on a fresh SQLite file, and the bin's upgrade head/check.
+//
+// The host files come from test/package/installed/ and use node built-ins only; nothing in a host
 // can reach the repository's files or node_modules.
 //
 //   node scripts/smoke-installed.mjs [--node /path/to/node ...] [--keep]
 // Needs a build (npm run build) and PostgreSQL (OVERLAY_TEST_PG_URL, default
 // postgresql://postgres@127.0.0.1:5432/test; with SMOKE_DIALECTS=sqlite it is not needed).
+// SMOKE_MIKRO_ORM=7.2.1[,…] replaces the computed sets (for instance offline, with npm's cache).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MIKRO_ORM = '6.6.16';
-const TYPESCRIPT = '5.9.3';
-const TYPES_NODE = '20.19.43';
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+const TYPESCRIPT = manifest.devDependencies.typescript;
+const TYPES_NODE = manifest.devDependencies['@types/node'];
+const ORM_PACKAGES = ['core', 'sql', 'migrations', 'sqlite', 'postgresql'].map((p) => `@mikro-orm/${p}`);
+const ORM_WITHOUT_SQLITE = ['core', 'sql', 'migrations'].map((p) => `@mikro-orm/${p}`);
+/** The most the package may add to a MikroORM-only host's `tsc` time and type count. */
+const TS_COST_LIMIT = 0.1;
+const TS_COST_RUNS = Number(process.env.SMOKE_TS_COST_RUNS ?? 5);
 const admin = process.env.OVERLAY_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const dialects = (process.env.SMOKE_DIALECTS ?? 'sqlite,postgresql').split(',');
 
@@ -42,32 +77,55 @@ function usage(message) {
   process.exit(2);
 }
 
+for (const node of nodes) {
+  const v = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  const [major, minor] = v.split('.').map(Number);
+  if (!(major > 22 || (major === 22 && minor >= 17))) usage(`${node} is Node ${v || '?'}; the package needs 22.17+`);
+}
+
 let passed = 0;
 let failed = 0;
 const started = Date.now();
 
-for (const f of ['dist/index.cjs', 'dist/index.js', 'dist/esm-bridge.cjs', 'dist/index.d.cts', 'dist/cli.cjs']) {
+for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts', 'dist/cli.js']) {
   if (!existsSync(join(repo, f))) usage(`${f} is missing: run \`npm run build\` first`);
 }
 
-const host = realpathSync(mkdtempSync(join(tmpdir(), 'overlay-db-host-')));
-if (!relative(repo, host).startsWith('..')) {
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'overlay-db-smoke-')));
+if (!relative(repo, root).startsWith('..')) {
   // Node would resolve '@overlay/db' and its peers from the repository's node_modules.
-  usage(`the scratch host ${host} is inside the repository; set TMPDIR elsewhere`);
+  usage(`the scratch folder ${root} is inside the repository; set TMPDIR elsewhere`);
 }
-console.log(`host project: ${host}`);
+for (let dir = dirname(root); ; dir = dirname(dir)) {
+  // A node_modules above the hosts would let them resolve packages they did not install.
+  if (existsSync(join(dir, 'node_modules'))) usage(`${join(dir, 'node_modules')} is above the scratch folder`);
+  if (dirname(dir) === dir) break;
+}
+console.log(`scratch folder: ${root}`);
 
 try {
+  const sets = mikroOrmSets();
   const tarball = pack();
-  install(tarball);
-  for (const node of nodes) await smokeWith(node);
-  typecheck();
+  for (const { version, label } of sets) {
+    console.log(`\n=== MikroORM ${version} (${label})`);
+    const full = install(`mikro-orm-${version}`, tarball, ORM_PACKAGES, version, true);
+    for (const node of nodes) await smokeFull(full, node);
+    typecheck(full);
+    typescriptCost(full, version);
+    const lean = install(`mikro-orm-${version}-no-sqlite`, tarball, ORM_WITHOUT_SQLITE, version, false);
+    check(`[${version}] the no-sqlite host has neither @mikro-orm/sqlite nor better-sqlite3`, () => {
+      for (const p of ['@mikro-orm/sqlite', 'better-sqlite3']) {
+        if (existsSync(join(lean, 'node_modules', p))) throw new Error(`${p} is installed`);
+      }
+    });
+    for (const node of nodes) await smokeNodeSqlite(lean, node);
+  }
 } catch (error) {
   failed++;
   console.error(`FAIL ${error?.stack ?? error}`);
 } finally {
-  if (keep) console.log(`kept ${host}`);
-  else rmSync(host, { recursive: true, force: true });
+  if (keep) console.log(`kept ${root}`);
+  else rmSync(root, { recursive: true, force: true });
 }
 console.log(`installed-package smoke: ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(`${passed} passed, ${failed} failed`);
@@ -76,7 +134,6 @@ process.exit(failed === 0 && passed > 0 ? 0 : 1);
 /** Runs a command; throws with its output when it fails. */
 function run(command, commandArgs, options = {}) {
   const result = spawnSync(command, commandArgs, {
-    cwd: host,
     encoding: 'utf8',
     timeout: 15 * 60_000,
     ...options,
@@ -85,10 +142,16 @@ function run(command, commandArgs, options = {}) {
   });
   if (result.status !== 0) {
     throw new Error(
-      `${command} ${commandArgs.join(' ')} exited ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`,
+      `${command} ${commandArgs.join(' ')} exited ${result.status ?? result.signal ?? result.error}\n${result.stdout}\n${result.stderr}`,
     );
   }
   return result;
+}
+
+/** stdout, and stderr's lines (warnings) marked as such, for a check's output. */
+function output(result) {
+  const err = result.stderr.trim();
+  return `${result.stdout.trim()}${err ? `\n${err.replace(/^/gm, 'stderr: ')}` : ''}`;
 }
 
 function cleanEnv() {
@@ -109,10 +172,68 @@ function check(name, fn) {
   }
 }
 
+// --- MikroORM versions ----------------------------------------------------------------------
+
+function parseVersion(v) {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
+  return m ? m.slice(1).map(Number) : null;
+}
+function compareVersions(a, b) {
+  const [x, y] = [parseVersion(a), parseVersion(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/**
+ * The lowest supported set (the floor of our `^x.y.z` peer ranges, which must agree) and the newest
+ * stable version within those ranges that all five @mikro-orm packages have.
+ */
+function mikroOrmSets() {
+  const floors = new Set(
+    ORM_PACKAGES.map((p) => {
+      const range = manifest.peerDependencies[p];
+      const m = /^\^(\d+\.\d+\.\d+)$/.exec(range ?? '');
+      if (!m) throw new Error(`peerDependencies["${p}"] is ${range}, not ^x.y.z`);
+      return m[1];
+    }),
+  );
+  if (floors.size !== 1) throw new Error(`the @mikro-orm peer ranges disagree: ${[...floors].join(', ')}`);
+  const [lowest] = floors;
+  const override = process.env.SMOKE_MIKRO_ORM;
+  if (override) {
+    const versions = override.split(',').map((v) => v.trim());
+    console.log(`MikroORM sets from SMOKE_MIKRO_ORM: ${versions.join(', ')}`);
+    return versions.map((version) => ({ version, label: 'SMOKE_MIKRO_ORM' }));
+  }
+  const [major] = parseVersion(lowest);
+  let common;
+  for (const p of ORM_PACKAGES) {
+    const listed = JSON.parse(run('npm', ['view', p, 'versions', '--json'], { cwd: root }).stdout);
+    const inRange = (Array.isArray(listed) ? listed : [listed]).filter(
+      (v) => parseVersion(v) && parseVersion(v)[0] === major && compareVersions(v, lowest) >= 0,
+    );
+    console.log(
+      `${p}: ${inRange.length} stable versions in ^${lowest}, newest ${inRange.sort(compareVersions).at(-1)}`,
+    );
+    common = common ? common.filter((v) => inRange.includes(v)) : inRange;
+  }
+  if (!common.includes(lowest)) throw new Error(`not every @mikro-orm package has ${lowest}`);
+  const newest = common.sort(compareVersions).at(-1);
+  console.log(`MikroORM sets: lowest supported ${lowest}, newest complete ${newest}`);
+  return newest === lowest
+    ? [{ version: lowest, label: 'lowest supported and newest complete set' }]
+    : [
+        { version: lowest, label: 'lowest supported set' },
+        { version: newest, label: 'newest complete set' },
+      ];
+}
+
+// --- pack and install -----------------------------------------------------------------------
+
 function pack() {
   const t = Date.now();
   // --ignore-scripts: pack exactly the build under test, with no prepare/prepack step in between.
-  const result = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', host], { cwd: repo });
+  const result = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', root], { cwd: repo });
   const [info] = JSON.parse(result.stdout);
   const files = info.files.map((f) => f.path).sort();
   console.log(
@@ -123,132 +244,274 @@ function pack() {
   check('the tarball holds dist, README, CHANGELOG and package.json only', () => {
     const stray = files.filter((f) => !/^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(f));
     if (stray.length) throw new Error(`unexpected files: ${stray.join(', ')}`);
-    for (const needed of [
-      'dist/index.cjs',
-      'dist/index.js',
-      'dist/esm-bridge.cjs',
-      'dist/index.d.ts',
-      'dist/index.d.cts',
-      'dist/cli.cjs',
-    ]) {
+    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.d.cts', 'dist/cli.js']) {
       if (!files.includes(needed)) throw new Error(`missing ${needed}`);
     }
   });
-  return join(host, info.filename);
+  check('dist/index.cjs is the one-line stub over the ESM build', () => {
+    const stub = readFileSync(join(repo, 'dist', 'index.cjs'), 'utf8');
+    const code = stub.split('\n').filter((l) => l.trim() && !l.startsWith('//') && l !== "'use strict';");
+    if (code.join('\n') !== "module.exports = require('./index.js');") throw new Error(`dist/index.cjs is:\n${stub}`);
+  });
+  return join(root, info.filename);
 }
 
-function install(tarball) {
+/** A host project `name` with the tarball and `packages` at `version` (and TypeScript if `withTypes`). */
+function install(name, tarball, packages, version, withTypes) {
+  const host = join(root, name);
+  mkdirSync(host);
   writeFileSync(
     join(host, 'package.json'),
-    // allowScripts: npm 11 asks hosts to approve install scripts; sqlite3 builds its native addon in one.
-    `${JSON.stringify({ name: 'overlay-db-smoke-host', version: '0.0.0', private: true, allowScripts: { sqlite3: true } }, null, 2)}\n`,
+    `${JSON.stringify({ name: `overlay-db-smoke-${name}`, version: '0.0.0', private: true }, null, 2)}\n`,
   );
   const sources = join(repo, 'test', 'package', 'installed');
   for (const f of readdirSync(sources)) cpSync(join(sources, f), join(host, f));
   const t = Date.now();
-  const peers = ['core', 'knex', 'migrations', 'sqlite', 'postgresql'].map((p) => `@mikro-orm/${p}@${MIKRO_ORM}`);
-  run('npm', [
-    'install',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-    '--save-exact',
-    tarball,
-    ...peers,
-    `typescript@${TYPESCRIPT}`,
-    `@types/node@${TYPES_NODE}`,
-  ]);
-  console.log(`installed the tarball and its peers in ${Math.round((Date.now() - t) / 1000)} s`);
-  check('the installed package is the tarball, not a link into the repository', () => {
+  const specs = [tarball, ...packages.map((p) => `${p}@${version}`)];
+  if (withTypes) specs.push(`typescript@${TYPESCRIPT}`, `@types/node@${TYPES_NODE}`);
+  // No --force, no --legacy-peer-deps: npm's own peer resolution must accept the set.
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', ...specs], { cwd: host });
+  console.log(
+    `${name}: installed the tarball with ${packages.join(' ')} @${version} in ${Math.round((Date.now() - t) / 1000)} s`,
+  );
+  check(`[${name}] the installed package is the tarball, and MikroORM is ${version}`, () => {
     const installed = realpathSync(join(host, 'node_modules', '@overlay', 'db'));
     if (!installed.startsWith(host)) throw new Error(`node_modules/@overlay/db resolves to ${installed}`);
+    const found = [];
+    for (const p of packages) {
+      const v = JSON.parse(readFileSync(join(host, 'node_modules', p, 'package.json'), 'utf8')).version;
+      if (v !== version) throw new Error(`${p} is ${v}`);
+      found.push(`${p.replace('@mikro-orm/', '')}@${v}`);
+    }
+    const ls = run('npm', ['ls', '--all', '--parseable', ...packages], { cwd: host }).stdout;
+    const nested = ls.split('\n').filter((l) => /node_modules\/.+\/node_modules\/@mikro-orm\//.test(l));
+    if (nested.length) throw new Error(`a second copy of MikroORM is installed:\n${nested.join('\n')}`);
+    return found.join(' ');
   });
+  return host;
 }
 
-async function smokeWith(node) {
-  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`\n--- node ${version} (${node})`);
-  // The bin's `#!/usr/bin/env node` and npx pick this node up from PATH.
-  const env = { PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
-  const dbs = [];
-  const fresh = async (label, dialect) => {
-    const name = `smoke_${label}_${randomBytes(4).toString('hex')}`;
-    if (dialect === 'sqlite') return { dialect, url: `sqlite:///${join(host, `${name}.db`)}` };
-    await adminQuery(`create database ${name}`);
-    dbs.push(name);
-    const u = new URL(admin);
-    u.pathname = `/${name}`;
-    return { dialect, url: u.toString() };
+// --- runtime checks -------------------------------------------------------------------------
+
+async function freshDatabases(host) {
+  const created = [];
+  return {
+    async fresh(label, dialect) {
+      const name = `smoke_${label}_${randomBytes(4).toString('hex')}`;
+      if (dialect === 'sqlite') return { dialect, url: `sqlite:///${join(host, `${name}.db`)}` };
+      await adminQuery(`create database ${name}`);
+      created.push(name);
+      const u = new URL(admin);
+      u.pathname = `/${name}`;
+      return { dialect, url: u.toString() };
+    },
+    async drop() {
+      for (const name of created) await adminQuery(`drop database if exists ${name} with (force)`);
+    },
   };
+}
+
+function nodeEnv(node) {
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  // The bin's `#!/usr/bin/env node` and npx pick this node up from PATH.
+  return { version, env: { PATH: `${dirname(node)}${delimiter}${process.env.PATH}` } };
+}
+
+async function smokeFull(host, node) {
+  const { version, env } = nodeEnv(node);
+  const tag = `${version} ${host.split('/').pop()}`;
+  console.log(`\n--- node ${version} (${node}) in ${host}`);
+  const dbs = await freshDatabases(host);
   try {
     const targets = [];
     for (const entry of ['esm', 'cjs']) {
-      for (const dialect of dialects) targets.push({ entry, ...(await fresh(entry, dialect)) });
+      for (const dialect of dialects) targets.push({ entry, ...(await dbs.fresh(entry, dialect)) });
     }
     const smokeEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets) };
-    check(`[${version}] import '@overlay/db' (${dialects.join(', ')})`, () =>
-      run(node, ['esm.mjs'], { env: smokeEnv }).stdout.trim(),
+    check(`[${tag}] import '@overlay/db' (${dialects.join(', ')})`, () =>
+      output(run(node, ['esm.mjs'], { cwd: host, env: smokeEnv })),
     );
-    check(`[${version}] require('@overlay/db') (${dialects.join(', ')})`, () =>
-      run(node, ['cjs.cjs'], { env: smokeEnv }).stdout.trim(),
+    check(`[${tag}] require('@overlay/db') (${dialects.join(', ')})`, () =>
+      output(run(node, ['cjs.cjs'], { cwd: host, env: smokeEnv })),
     );
-    check(`[${version}] one copy through import and require`, () => run(node, ['one-copy.mjs'], { env }).stdout.trim());
-    check(`[${version}] no side effects on Node's module loader, timers or files`, () =>
-      noSideEffectsCheck(node, env, version),
+    check(`[${tag}] one copy through import and require`, () =>
+      output(run(node, ['one-copy.mjs'], { cwd: host, env })),
     );
-    check(`[${version}] the sqlite3 native addon loads`, () => {
-      const probe =
-        "const s=require('sqlite3');new s.Database(':memory:').close();console.log(process.versions.modules)";
-      return `ABI ${run(node, ['-e', probe], { env }).stdout.trim()}`;
+    check(`[${tag}] no side effects on Node's module loader, timers or files`, () =>
+      noSideEffectsCheck(host, node, env, version),
+    );
+    check(`[${tag}] better-sqlite3 (the default SQLite driver, from @mikro-orm/sqlite) loads`, () => {
+      const probe = [
+        "const { createRequire } = require('node:module');",
+        "const r = createRequire(require.resolve('@mikro-orm/sqlite'));",
+        "const B = r('better-sqlite3');",
+        "const d = new B(':memory:'); const v = d.prepare('select sqlite_version() as v').get().v; d.close();",
+        "console.log('better-sqlite3', r('better-sqlite3/package.json').version, 'SQLite', v, 'ABI', process.versions.modules);",
+      ].join('\n');
+      return output(run(node, ['-e', probe], { cwd: host, env }));
     });
-    for (const dialect of dialects) {
-      const { url } = await fresh('cli', dialect);
-      const cli = (...cliArgs) => run('npx', ['--no-install', 'overlay-db', ...cliArgs, '--url', url], { env }).stdout;
-      check(`[${version}] npx overlay-db current/upgrade head/history/check [${dialect}]`, () => {
-        expect(cli('current'), /^base\b/, 'current on a fresh database');
-        expect(
-          cli('upgrade', 'head'),
-          /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,
-          'upgrade head',
-        );
-        expect(cli('current'), /^0002_health_summary_index \(head\)$/m, 'current after upgrade');
-        expect(
-          cli('history'),
-          /^0001_initial_schema +applied \S+\n0002_health_summary_index +applied \S+ +\(current, head\)$/m,
-          'history',
-        );
-        expect(cli('check'), /In sync/, 'check');
-        const json = JSON.parse(cli('history', '--json'));
-        const names = json.migrations?.map((m) => `${m.name}:${m.applied}`).join(',');
-        if (
-          json.current !== '0002_health_summary_index' ||
-          names !== '0001_initial_schema:true,0002_health_summary_index:true'
-        ) {
-          throw new Error(`history --json: ${JSON.stringify(json)}`);
-        }
-      });
-    }
+    for (const dialect of dialects) await binCheck(host, env, tag, dialect, dbs);
   } finally {
-    for (const name of dbs) await adminQuery(`drop database if exists ${name} with (force)`);
+    await dbs.drop();
   }
 }
 
-/** The host's node_modules/.cache, where the library once kept a code cache, gains nothing of ours. */
-function noSideEffectsCheck(node, env, version) {
-  const ours = join(host, 'node_modules', '.cache', '@overlay');
-  const smokeEnv = { ...env, SMOKE_SQLITE_URL: `sqlite:///${join(host, `no-side-effects-${version}.db`)}` };
-  expect(run(node, ['no-side-effects.mjs'], { env: smokeEnv }).stdout, /\[\{"one":1\}\]/, 'first query');
-  if (existsSync(ours)) throw new Error(`${ours} was written`);
+async function smokeNodeSqlite(host, node) {
+  const { version, env } = nodeEnv(node);
+  const tag = `${version} ${host.split('/').pop()}`;
+  console.log(`\n--- node ${version} (${node}) in ${host}`);
+  const dbs = await freshDatabases(host);
+  const targets = [];
+  for (const entry of ['esm', 'cjs']) targets.push({ entry, ...(await dbs.fresh(`${entry}_nodesqlite`, 'sqlite')) });
+  const smokeEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets) };
+  check(`[${tag}] import '@overlay/db' on node:sqlite (no @mikro-orm/sqlite)`, () =>
+    output(run(node, ['esm.mjs'], { cwd: host, env: smokeEnv })),
+  );
+  check(`[${tag}] require('@overlay/db') on node:sqlite (no @mikro-orm/sqlite)`, () =>
+    output(run(node, ['cjs.cjs'], { cwd: host, env: smokeEnv })),
+  );
+  await binCheck(host, env, tag, 'sqlite', dbs);
 }
 
-function typecheck() {
-  check('tsc (module node16) over a .mts and a .cts host file', () => {
-    run(process.execPath, [join(host, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+async function binCheck(host, env, tag, dialect, dbs) {
+  const { url } = await dbs.fresh('cli', dialect);
+  const cli = (...cliArgs) =>
+    run('npx', ['--no-install', 'overlay-db', ...cliArgs, '--url', url], { cwd: host, env }).stdout;
+  check(`[${tag}] npx overlay-db current/upgrade head/history/check [${dialect}]`, () => {
+    expect(cli('current'), /^base\b/, 'current on a fresh database');
+    expect(
+      cli('upgrade', 'head'),
+      /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,
+      'upgrade head',
+    );
+    expect(cli('current'), /^0002_health_summary_index \(head\)$/m, 'current after upgrade');
+    expect(
+      cli('history'),
+      /^0001_initial_schema +applied \S+\n0002_health_summary_index +applied \S+ +\(current, head\)$/m,
+      'history',
+    );
+    expect(cli('check'), /In sync/, 'check');
+    const json = JSON.parse(cli('history', '--json'));
+    const names = json.migrations?.map((m) => `${m.name}:${m.applied}`).join(',');
+    if (
+      json.current !== '0002_health_summary_index' ||
+      names !== '0001_initial_schema:true,0002_health_summary_index:true'
+    ) {
+      throw new Error(`history --json: ${JSON.stringify(json)}`);
+    }
   });
 }
 
-function expect(output, pattern, what) {
-  if (!pattern.test(output)) throw new Error(`${what}: expected ${pattern}, got:\n${output}`);
+/** The host's node_modules/.cache, where the library once kept a code cache, gains nothing of ours. */
+function noSideEffectsCheck(host, node, env, version) {
+  const ours = join(host, 'node_modules', '.cache', '@overlay');
+  const smokeEnv = { ...env, SMOKE_SQLITE_URL: `sqlite:///${join(host, `no-side-effects-${version}.db`)}` };
+  const result = run(node, ['no-side-effects.mjs'], { cwd: host, env: smokeEnv });
+  expect(result.stdout, /\[\{"one":1\}\]/, 'first query');
+  if (existsSync(ours)) throw new Error(`${ours} was written`);
+  return result.stderr.trim() ? output({ stdout: '', stderr: result.stderr }) : '';
+}
+
+// --- TypeScript -----------------------------------------------------------------------------
+
+function tsc(host, tscArgs) {
+  return run(process.execPath, [join(host, 'node_modules', 'typescript', 'bin', 'tsc'), ...tscArgs], { cwd: host });
+}
+
+function typecheck(host) {
+  check('tsc (module nodenext, no skipLibCheck) over an ESM (.mts) and a CommonJS (.cts) host file', () => {
+    tsc(host, ['-p', 'tsconfig.json']);
+  });
+}
+
+/**
+ * `tsc --noEmit --extendedDiagnostics` of three host programs, the same options for each and no
+ * skipLibCheck (every declaration file is checked, as in a host with library checks on): Node's
+ * types only, a host using MikroORM only, and that host also using the package. Medians of
+ * interleaved runs, so that a slower moment of the machine falls on all three.
+ */
+function typescriptCost(host, version) {
+  const programs = [
+    { name: 'node types only', file: 'cost-none.mts' },
+    { name: 'MikroORM only', file: 'cost-orm.mts' },
+    { name: 'MikroORM + @overlay/db', file: 'cost-package.mts' },
+  ];
+  const options = [
+    '--noEmit',
+    '--extendedDiagnostics',
+    '--strict',
+    '--target',
+    'es2022',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--types',
+    'node',
+  ];
+  const runs = programs.map(() => []);
+  try {
+    for (let round = 0; round < TS_COST_RUNS; round++) {
+      programs.forEach((program, i) => {
+        runs[i].push(diagnostics(tsc(host, [...options, program.file]).stdout));
+      });
+    }
+  } catch (error) {
+    check(`[MikroORM ${version}] TypeScript cost of the package (tsc of the cost hosts)`, () => {
+      throw error;
+    });
+    return;
+  }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const rows = programs.map((program, i) => ({
+    ...program,
+    files: runs[i][0].files,
+    types: median(runs[i].map((r) => r.types)),
+    instantiations: median(runs[i].map((r) => r.instantiations)),
+    memoryMb: median(runs[i].map((r) => r.memoryKb)) / 1024,
+    checkS: median(runs[i].map((r) => r.checkS)),
+    totalS: median(runs[i].map((r) => r.totalS)),
+  }));
+  const [, orm, withPackage] = rows;
+  const addedTime = withPackage.totalS / orm.totalS - 1;
+  const addedTypes = withPackage.types / orm.types - 1;
+  const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  check(
+    `[MikroORM ${version}] TypeScript cost: the package adds ${pct(addedTime)} tsc time and ${pct(addedTypes)} types to a MikroORM-only host (limit +${TS_COST_LIMIT * 100}% each)`,
+    () => {
+      const table = [
+        `tsc ${TYPESCRIPT}, no skipLibCheck, median of ${TS_COST_RUNS} interleaved runs:`,
+        `${'host'.padEnd(24)} ${'files'.padStart(6)} ${'types'.padStart(8)} ${'instantiations'.padStart(15)} ${'memory'.padStart(8)} ${'check'.padStart(7)} ${'total'.padStart(7)}`,
+        ...rows.map(
+          (r) =>
+            `${r.name.padEnd(24)} ${String(r.files).padStart(6)} ${String(r.types).padStart(8)} ${String(r.instantiations).padStart(15)} ${`${r.memoryMb.toFixed(0)} MB`.padStart(8)} ${`${r.checkS.toFixed(2)}s`.padStart(7)} ${`${r.totalS.toFixed(2)}s`.padStart(7)}`,
+        ),
+        `the package over MikroORM only: time ${pct(addedTime)}, types ${pct(addedTypes)}, instantiations ${pct(withPackage.instantiations / orm.instantiations - 1)}`,
+      ].join('\n');
+      if (addedTime > TS_COST_LIMIT || addedTypes > TS_COST_LIMIT) throw new Error(table);
+      return table;
+    },
+  );
+}
+
+function diagnostics(text) {
+  const field = (name) => {
+    const m = new RegExp(`^${name}:\\s+([\\d.]+)`, 'm').exec(text);
+    if (!m) throw new Error(`no "${name}:" in tsc --extendedDiagnostics output:\n${text}`);
+    return Number(m[1]);
+  };
+  return {
+    files: field('Files'),
+    types: field('Types'),
+    instantiations: field('Instantiations'),
+    memoryKb: field('Memory used'),
+    checkS: field('Check time'),
+    totalS: field('Total time'),
+  };
+}
+
+function expect(text, pattern, what) {
+  if (!pattern.test(text)) throw new Error(`${what}: expected ${pattern}, got:\n${text}`);
 }
 
 async function adminQuery(sql) {

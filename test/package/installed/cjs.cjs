@@ -1,6 +1,8 @@
 // The installed package through `require`, as a CommonJS host writes it.
 'use strict';
+const assert = require('node:assert/strict');
 const {
+  Company,
   createAdmin,
   createCompany,
   HEALTH_SUMMARY_INDEX_MIGRATION,
@@ -12,6 +14,12 @@ const {
 const checks = require('./checks.cjs');
 
 async function main() {
+  // require() of the CommonJS entry and import() of the ESM entry reach one module: one copy of
+  // every class (dist/index.cjs is `module.exports = require('./index.js')`).
+  const viaImport = await import('@overlay/db');
+  assert.equal(require('@overlay/db').Company, viaImport.Company, 'require and import give one Company');
+  assert.equal(Company, viaImport.Company);
+  assert.equal(OverlayDbError, viaImport.OverlayDbError, 'require and import give one OverlayDbError');
   const lib = {
     createAdmin,
     createCompany,

@@ -10,11 +10,14 @@ import { Company, entities, NotFoundError, OverlayDbError, openDatabase } from '
 const require = createRequire(import.meta.url);
 const cjs = require('@overlay/db');
 
-// The two entries really are different files: dist/index.js (ESM wrapper) and dist/index.cjs.
+// The two entries really are different files: dist/index.js (the ESM build) and dist/index.cjs
+// (the CommonJS stub, `module.exports = require('./index.js')`).
 const esmFile = import.meta.resolve('@overlay/db');
 const cjsFile = require.resolve('@overlay/db');
 assert.match(esmFile, /\/dist\/index\.js$/);
 assert.match(cjsFile, /\/dist\/index\.cjs$/);
+// require() of an ES module returns its namespace: the very object `import * as` gives.
+assert.equal(cjs, esm, 'require and import give one module namespace');
 
 // Every runtime name of the CommonJS build is exported by the ESM entry, and is the same object.
 const cjsNames = Object.keys(cjs)

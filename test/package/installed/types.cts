@@ -1,4 +1,4 @@
-// Type-checked in the scratch host (module: node16) as a CommonJS file: the package's types as a
+// Type-checked in the scratch host (module: nodenext, no skipLibCheck) as a CommonJS file: the package's types as a
 // `require` host sees them (the `import` below compiles to `require`).
 import { type Company, createCompany, type Database, openDatabase, type TenantScope } from '@overlay/db';
 

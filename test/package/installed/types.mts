@@ -1,4 +1,4 @@
-// Type-checked in the scratch host (module: node16) as an ESM file: the package's types as an
+// Type-checked in the scratch host (module: nodenext, no skipLibCheck) as an ESM file: the package's types as an
 // `import` host sees them.
 import { type Company, createCompany, type Database, openDatabase, type TenantScope } from '@overlay/db';
 
