@@ -1,6 +1,7 @@
 // Run as a child process by no-module-compiler-patch.test.ts, so that it starts from Node's own
 // module loader: records every assignment to Module.prototype._compile, the process's exit
-// listeners and the timers started, then imports PROBE_ENTRY (the sources through tsx, or dist/),
+// listeners and the timers started, then loads PROBE_ENTRY (the sources through tsx, or dist/: a
+// .cjs entry through require(), as a CommonJS host loads it; anything else through import()),
 // opens PROBE_DB_URL, runs a query, closes, and prints what changed as one JSON line.
 //
 // With PROBE_CRAFTED_CACHE set, it first writes into that folder a code-cache entry of the kind the
@@ -10,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const proto = Module.prototype;
@@ -47,7 +49,10 @@ const snapshot = () => ({
 });
 
 const before = snapshot();
-const lib = await import(process.env.PROBE_ENTRY);
+const entry = process.env.PROBE_ENTRY;
+// import() of dist/index.cjs would give only a default export: Node's scan of CommonJS for export
+// names cannot see through `module.exports = require('./index.js')` into an ES module.
+const lib = entry.endsWith('.cjs') ? createRequire(import.meta.url)(fileURLToPath(entry)) : await import(entry);
 // Whatever the import queued (a nextTick, a timer) has had its turn.
 await new Promise((resolve) => nextTurn(resolve));
 const afterImport = snapshot();
