@@ -1,8 +1,9 @@
-// The raw side of the benchmark: the drivers MikroORM itself uses (`pg`, `sqlite3`), driven
+// The raw side of the benchmark: the drivers MikroORM itself uses (`pg`, better-sqlite3), driven
 // directly with cached prepared statements. Statements are written with `?` placeholders
 // once and rewritten to `$n` for PostgreSQL (cached), so both sides run the same SQL text.
+
+import { createRequire } from 'node:module';
 import pg from 'pg';
-import sqlite3 from 'sqlite3';
 
 export type Row = Record<string, any>;
 
@@ -49,34 +50,49 @@ export async function openRawPostgres(url: string): Promise<RawDriver> {
   };
 }
 
-/** A raw `sqlite3.Database` on `file` with the library's pragmas and cached prepared statements. */
+interface BetterSqliteStatement {
+  reader: boolean;
+  all(...params: unknown[]): Row[];
+  run(...params: unknown[]): unknown;
+}
+interface BetterSqliteDatabase {
+  prepare(sql: string): BetterSqliteStatement;
+  exec(sql: string): void;
+  close(): void;
+}
+
+/** A raw better-sqlite3 `Database` on `file` with the library's pragmas and cached prepared statements. */
 export async function openRawSqlite(file: string): Promise<RawDriver> {
-  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const d = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(d)));
-  });
-  const exec = (sql: string) =>
-    new Promise<void>((resolve, reject) => db.exec(sql, (e) => (e ? reject(e) : resolve())));
-  await exec(
+  // better-sqlite3 as @mikro-orm/sqlite installs it (the driver the library runs on by default).
+  const from = createRequire(import.meta.url).resolve('@mikro-orm/sqlite');
+  const Database = createRequire(from)('better-sqlite3') as new (
+    file: string,
+    options: { timeout: number },
+  ) => BetterSqliteDatabase;
+  const db = new Database(file, { timeout: 10000 });
+  db.exec(
     'PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;',
   );
-  const statements = new Map<string, sqlite3.Statement>();
+  const statements = new Map<string, BetterSqliteStatement>();
   return {
     dialect: 'sqlite',
-    all(sql, params = []) {
+    async all(sql, params = []) {
       let stmt = statements.get(sql);
       if (!stmt) {
         stmt = db.prepare(sql);
         statements.set(sql, stmt);
       }
-      const s = stmt;
-      return new Promise<Row[]>((resolve, reject) =>
-        s.all(params, (e, rows) => (e ? reject(e) : resolve(rows as Row[]))),
-      );
+      const bound = params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+      if (stmt.reader) return stmt.all(...bound);
+      stmt.run(...bound);
+      return [];
     },
-    exec,
+    async exec(sql) {
+      db.exec(sql);
+    },
     async close() {
-      for (const s of statements.values()) await new Promise<void>((r) => s.finalize(() => r()));
-      await new Promise<void>((resolve, reject) => db.close((e) => (e ? reject(e) : resolve())));
+      statements.clear();
+      db.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
@@ -44,6 +44,14 @@ export class Database {
    */
   forCompany(companyId: number): TenantScope {
     return createTenantScope(this.orm.em, companyId);
+  }
+
+  /**
+   * MikroORM's connection, for tests and tools that inspect the database beside the library (the
+   * library itself runs every statement through its executor). @internal
+   */
+  get connection(): AbstractSqlConnection {
+    return this.orm.em.getConnection();
   }
 
   /**

@@ -28,18 +28,19 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   const config = await ormOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {
-    orm = new MikroORM(config as ConstructorParameters<typeof MikroORM>[0]);
-    const dialect = requireDialect(orm.config.getPlatform(), 'url');
-    applyDialectDefaults(orm.getMetadata(), dialect.name);
+    const opened: MikroORM = new MikroORM(config as never);
+    orm = opened;
+    const dialect = requireDialect(opened.config.getPlatform(), 'url');
+    applyDialectDefaults(opened.getMetadata(), dialect.name);
     if (options.debug) {
       const log = options.logger ?? ((message: string) => console.log(message));
-      observeStatements(orm.config, (event) => log(redactSecrets(queryLogLine(event))));
+      observeStatements(opened.config, (event) => log(redactSecrets(queryLogLine(event))));
     }
-    if (options.rowLevelSecurity) markRowLevelSecurity(orm.config);
-    await orm.connect();
+    if (options.rowLevelSecurity) markRowLevelSecurity(opened.config);
+    await opened.connect();
     // A first statement, so that a database that cannot be reached fails here, with its reason.
-    await query(orm.em.fork(), 'select 1 as "ok"');
-    const db = new Database(orm, dialect.name);
+    await query(opened.em.fork(), 'select 1 as "ok"');
+    const db = new Database(opened, dialect.name);
     if (options.migrate) await db.migrator.up();
     return db;
   } catch (error) {

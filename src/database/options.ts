@@ -29,8 +29,9 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL read-replica URLs; reads outside transactions go to them. */
   replicas?: string[];
   /**
-   * SQLite: the driver (default `'better-sqlite3'` where `@mikro-orm/sqlite` is installed, else
-   * Node's built-in `'node:sqlite'`). INVALID_INPUT on PostgreSQL.
+   * SQLite: the driver. Default: `OVERLAY_SQLITE_DRIVER` from the environment, else
+   * `'better-sqlite3'` where `@mikro-orm/sqlite` is installed, else Node's built-in `'node:sqlite'`
+   * (no native package at all). INVALID_INPUT on PostgreSQL.
    */
   sqliteDriver?: SqliteDriverName;
   /** SQLite: how long a writer waits for the lock before failing, in ms (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */

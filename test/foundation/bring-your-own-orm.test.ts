@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SqliteDriver as GenericSqliteDriver, NodeSqliteDialect } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
@@ -19,19 +20,22 @@ import { createTestDatabase, describeEachDialect, type TestDatabase } from '../s
 describeEachDialect('bring your own MikroORM', (dialect) => {
   let target: TestDatabase;
   let orm: MikroORM;
+  // (MikroORM 7: the host's migrator is `orm.migrator`, registered by the Migrator extension.)
   beforeEach(async () => {
     target = await createTestDatabase(dialect);
-    const connection =
-      dialect === 'sqlite'
-        ? { driver: SqliteDriver, dbName: target.name }
-        : { driver: PostgreSqlDriver, clientUrl: target.url };
-    orm = await MikroORM.init({
+    // A host on node:sqlite brings MikroORM's generic SQLite driver with its node:sqlite dialect.
+    const sqlite =
+      process.env.OVERLAY_SQLITE_DRIVER === 'node:sqlite'
+        ? { driver: GenericSqliteDriver, dbName: target.name, driverOptions: new NodeSqliteDialect(target.name) }
+        : { driver: SqliteDriver, dbName: target.name };
+    const connection = dialect === 'sqlite' ? sqlite : { driver: PostgreSqlDriver, clientUrl: target.url };
+    orm = (await MikroORM.init({
       ...connection,
       entities: [...entities],
       migrations: { migrationsList: migrationsFor(dialect), tableName: 'host_migrations', snapshot: false },
       extensions: [Migrator],
       metadataCache: { enabled: false },
-    } as Parameters<typeof MikroORM.init>[0]);
+    } as Parameters<typeof MikroORM.init>[0])) as MikroORM;
   });
   afterEach(async () => {
     await orm.close(true);
@@ -58,8 +62,8 @@ describeEachDialect('bring your own MikroORM', (dialect) => {
   });
 
   it("MikroORM's own migrator accepts migrationsFor() as its migrationsList", async () => {
-    const applied = await orm.getMigrator().up();
-    expect(applied.map((m) => m.name)).toEqual([INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    const applied = await orm.migrator.up();
+    expect(applied.map((m: { name: string }) => m.name)).toEqual([INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
     // MikroORM's migrator applied the covering index too: the schema matches the entities.
     expect((await createMigrationRunner(orm).check()).inSync).toBe(true);
     const company = await createCompany(orm.em.fork(), { name: 'Via MikroORM migrator' });

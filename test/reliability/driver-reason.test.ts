@@ -1,8 +1,8 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { expect, it } from 'vitest';
 import { convertError } from '../../src/database/convert-error.js';
+import { query } from '../../src/executor/executor.js';
 import { OverlayDbError } from '../../src/index.js';
-import { queryRows } from '../../src/lifecycle/sql.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
 
@@ -16,7 +16,7 @@ describeEachDialect('the database reason of a converted error', (dialect) => {
     try {
       const em = db.orm.em.fork() as SqlEntityManager;
       const sql = dialect === 'postgresql' ? 'select ?::int as v' : 'select * from "no_such_table" where ? = 1';
-      const raw = await queryRows(em, sql, ['2147483648']).then(
+      const raw = await query(em, sql, ['2147483648']).then(
         () => new Error('the statement succeeded'),
         (error: unknown) => error as Error,
       );

@@ -8,7 +8,7 @@ import { openDatabase } from '../../../src/index.js';
 
 const broken = new EntitySchema({
   name: 'Broken',
-  properties: { id: { primary: true, type: 'number' }, missing: { kind: 'm:1', entity: 'Missing' } },
+  properties: { id: { primary: true, type: 'number' }, missing: { kind: 'm:1', entity: () => 'Missing' as never } },
 });
 
 try {
