@@ -1,11 +1,10 @@
 import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
-import { requirePeer } from '../src/database/require-peer.js';
 import { InvalidInputError } from '../src/errors.js';
-import { defineInitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
-import { defineHealthSummaryIndexPostgresql } from './postgresql/0002-health-summary-index.js';
-import { defineInitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
-import { defineHealthSummaryIndexSqlite } from './sqlite/0002-health-summary-index.js';
+import { InitialSchemaPostgresql } from './postgresql/0001-initial-schema.js';
+import { HealthSummaryIndexPostgresql } from './postgresql/0002-health-summary-index.js';
+import { InitialSchemaSqlite } from './sqlite/0001-initial-schema.js';
+import { HealthSummaryIndexSqlite } from './sqlite/0002-health-summary-index.js';
 
 /**
  * A bundled migration: a stable name (never a class name, which minifiers mangle) and its class.
@@ -34,32 +33,21 @@ export const INITIAL_MIGRATION = '0001_initial_schema';
  */
 export const HEALTH_SUMMARY_INDEX_MIGRATION = '0002_health_summary_index';
 
-type MigrationBase = abstract new (...args: any[]) => Migration;
-
-/**
- * An entry whose `class` is defined on first access, on MikroORM's `Migration` loaded then:
- * @mikro-orm/migrations pulls in umzug and costs every host's start-up, though only migrating
- * needs it. The entry still is the `{ name, class }` that `migrationsList` takes.
- */
-function lazyEntry(name: string, define: (base: MigrationBase) => Constructor<Migration>): MigrationEntry {
-  let defined: Constructor<Migration> | undefined;
-  return Object.freeze({
-    name,
-    get class(): Constructor<Migration> {
-      defined ??= define(requirePeer<typeof import('@mikro-orm/migrations')>('@mikro-orm/migrations').Migration);
-      return defined;
-    },
-  });
+function entry(name: string, migration: Constructor<Migration>): MigrationEntry {
+  return Object.freeze({ name, class: migration });
 }
 
-const SQLITE: readonly MigrationEntry[] = Object.freeze([
-  lazyEntry(INITIAL_MIGRATION, defineInitialSchemaSqlite),
-  lazyEntry(HEALTH_SUMMARY_INDEX_MIGRATION, defineHealthSummaryIndexSqlite),
-]);
-const POSTGRESQL: readonly MigrationEntry[] = Object.freeze([
-  lazyEntry(INITIAL_MIGRATION, defineInitialSchemaPostgresql),
-  lazyEntry(HEALTH_SUMMARY_INDEX_MIGRATION, defineHealthSummaryIndexPostgresql),
-]);
+// One explicit list per dialect, oldest first: the names are what the bookkeeping table records.
+const BUNDLED: Readonly<Record<'sqlite' | 'postgresql', readonly MigrationEntry[]>> = Object.freeze({
+  sqlite: Object.freeze([
+    entry(INITIAL_MIGRATION, InitialSchemaSqlite),
+    entry(HEALTH_SUMMARY_INDEX_MIGRATION, HealthSummaryIndexSqlite),
+  ]),
+  postgresql: Object.freeze([
+    entry(INITIAL_MIGRATION, InitialSchemaPostgresql),
+    entry(HEALTH_SUMMARY_INDEX_MIGRATION, HealthSummaryIndexPostgresql),
+  ]),
+});
 
 /**
  * The bundled migrations of one dialect, oldest first, in the `migrationsList` shape that
@@ -69,7 +57,7 @@ const POSTGRESQL: readonly MigrationEntry[] = Object.freeze([
  * MikroORM.init({ entities, migrations: { migrationsList: migrationsFor('postgresql') }, … })
  */
 export function migrationsFor(dialect: 'sqlite' | 'postgresql'): MigrationEntry[] {
-  if (dialect === 'sqlite') return [...SQLITE];
-  if (dialect === 'postgresql') return [...POSTGRESQL];
-  throw new InvalidInputError('dialect', "expected 'sqlite' or 'postgresql'");
+  const list = Object.hasOwn(BUNDLED, dialect) ? BUNDLED[dialect] : undefined;
+  if (list === undefined) throw new InvalidInputError('dialect', "expected 'sqlite' or 'postgresql'");
+  return [...list];
 }

@@ -1,5 +1,4 @@
-import type { Constructor } from '@mikro-orm/core';
-import type { Migration } from '@mikro-orm/migrations';
+import { Migration } from '@mikro-orm/migrations';
 
 /**
  * An index that covers the health summary's reads of health_logs: the workflow's time window
@@ -8,23 +7,17 @@ import type { Migration } from '@mikro-orm/migrations';
  * SQLite 11.1 ms without it, 4.7 ms with it; at 20,000 logs, 9.0 and 4.9 ms). The index of
  * revision 0acd3e6b9445 on (workflow_id, created_at) stays, as that revision made it.
  *
- * Defined on first use with MikroORM's `Migration` as `Base` (see migrations/index.ts).
- *
  * @example
- * const HealthSummaryIndex = defineHealthSummaryIndexPostgresql(Migration);
+ * migrationsFor('postgresql') // [{ name: '…', class: HealthSummaryIndexPostgresql }, …]
  */
-export function defineHealthSummaryIndexPostgresql(
-  Base: abstract new (...args: any[]) => Migration,
-): Constructor<Migration> {
-  return class HealthSummaryIndexPostgresql extends Base {
-    override up(): void {
-      this.addSql(
-        'create index "health_logs_workflow_id_created_at_covering_index" on "health_logs" ("workflow_id", "created_at", "company_id", "status", "step_id")',
-      );
-    }
+export class HealthSummaryIndexPostgresql extends Migration {
+  override up(): void {
+    this.addSql(
+      'create index "health_logs_workflow_id_created_at_covering_index" on "health_logs" ("workflow_id", "created_at", "company_id", "status", "step_id")',
+    );
+  }
 
-    override down(): void {
-      this.addSql('drop index if exists "health_logs_workflow_id_created_at_covering_index"');
-    }
-  };
+  override down(): void {
+    this.addSql('drop index if exists "health_logs_workflow_id_created_at_covering_index"');
+  }
 }

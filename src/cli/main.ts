@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from './run-cli.js';
 
-// No top-level await: this entry is bundled to CommonJS.
 runCli(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
   (code) => {
     process.exitCode = code;

@@ -2,6 +2,7 @@ import type { Database } from '../database/database.js';
 import { openDatabase } from '../database/open-database.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from '../database/parse-database-url.js';
 import { redactSecrets } from '../database/redact.js';
+import { dialectNamed } from '../dialects/dialect-of.js';
 import { OverlayDbError } from '../errors.js';
 import { createMigrationRunner } from '../migrations/migration-runner.js';
 import { cliHelp, cliUsage } from './cli-help.js';
@@ -100,8 +101,7 @@ function document(
 function absoluteSqliteUrl(url: string, cwd: string | undefined): string {
   if (cwd === undefined) return url;
   const parsed = parseDatabaseUrl(url, cwd);
-  if (parsed.dialect !== 'sqlite' || parsed.path === ':memory:') return url;
-  return `sqlite:///${parsed.path}`;
+  return dialectNamed(parsed.dialect).migrations.commandLineUrl(url, parsed);
 }
 
 /** Redacts hashes, URL passwords and tokens, and the URL's own passwords wherever else they might surface. */
@@ -109,7 +109,7 @@ function sanitizer(url: string): (text: string) => string {
   const passwords: string[] = [];
   try {
     const parsed = parseDatabaseUrl(url);
-    if (parsed.dialect === 'postgresql') passwords.push(parsed.password);
+    passwords.push(...dialectNamed(parsed.dialect).migrations.urlSecrets(parsed));
   } catch {
     // An unparseable URL is reported by openDatabase, already redacted.
   }

@@ -1,6 +1,56 @@
+import type { ParsedDatabaseUrl } from '../database/parse-database-url.js';
+import type { AlembicSchema } from '../migrations/adopt/alembic-revision.js';
+import type { MigrationStatements } from '../migrations/migration-statements.js';
+
 /**
- * The SQL of the migration code that differs between SQLite and PostgreSQL. Implemented once per
- * dialect in `sqlite/migration-sql.ts` and `postgresql/migration-sql.ts`.
+ * How a database keeps foreign keys from acting while a migration runs: the statements the
+ * runner sends on its one held connection around the migration's transaction.
  */
-// biome-ignore lint/complexity/noBannedTypes: filled in as the migration code moves its dialect differences here
-export type MigrationSql = {};
+export interface ForeignKeySuspension {
+  /** Before `begin`: foreign keys off, so a table rebuild's `drop table` cannot cascade. */
+  readonly off: string;
+  /** After the transaction ended: foreign keys on again. */
+  readonly on: string;
+  /** One row whose only column is 1 when foreign keys are on. */
+  readonly state: string;
+  /** Before `commit`: one row per reference that names a missing parent. */
+  readonly violations: string;
+}
+
+/**
+ * The SQL of the migration code (runner, lock, adopt, schema check, CLI) that differs between
+ * SQLite and PostgreSQL. Implemented once per dialect in `sqlite/migration-sql.ts` and
+ * `postgresql/migration-sql.ts`; identifiers are quoted by the caller with MikroORM's
+ * `platform.quoteIdentifier`.
+ */
+export interface MigrationSql {
+  /** `create table if not exists` of the bookkeeping table `(name, applied_at)`; `table` quoted. */
+  createBookkeepingTable(table: string): string;
+  /** One row when a table named by the one parameter exists in the current schema. */
+  readonly tableExists: string;
+  /** The current schema's tables and views as rows `{ name }`, by name; the database's own left out. */
+  readonly listTables: string;
+  /** The columns of the table named by the one parameter, as rows `{ name }`. */
+  readonly listColumns: string;
+  /**
+   * Statements sent right after `begin` that take the cross-process migration lock until the
+   * transaction ends: PostgreSQL's transaction-scoped advisory lock; none on SQLite, whose
+   * `begin immediate` holds the one write lock already.
+   */
+  readonly lockStatements: readonly string[];
+  /** How foreign keys are kept from acting during a migration, or null where DDL never cascades. */
+  readonly foreignKeys: ForeignKeySuspension | null;
+  /** The SQL default of a timestamp column set at insert, in the form the library writes. */
+  readonly nowDefaultSql: string;
+  /** Refuses, before any write, a database of revision 0acd3e6b9445 whose rows our schema would reject. */
+  assertRowsAdoptable(sql: MigrationStatements, schema: AlembicSchema): Promise<void>;
+  /**
+   * Turns the revision's tables into the initial migration's (`initialSchemaSql`) with every row,
+   * id and sequence kept, inside the runner's locked transaction.
+   */
+  adoptTables(sql: MigrationStatements, schema: AlembicSchema, initialSchemaSql: readonly string[]): Promise<void>;
+  /** The URL the CLI opens for `url`: a SQLite file's path made absolute (as `parsed` resolved it). */
+  commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string;
+  /** The secrets of a URL that the CLI must never print (PostgreSQL's password). */
+  urlSecrets(parsed: ParsedDatabaseUrl): string[];
+}

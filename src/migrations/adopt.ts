@@ -1,14 +1,9 @@
-import type { Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/sql';
 import { INITIAL_MIGRATION } from '../../migrations/index.js';
-import type { Dialect } from '../database/options.js';
-import { adoptSql } from './adopt/adopt-sql.js';
-import { ALEMBIC_REVISION, ALEMBIC_VERSION_TABLE } from './adopt/alembic-revision.js';
-import { alterPostgresqlTables } from './adopt/alter-postgresql-tables.js';
+import type { MigrationSql } from '../dialects/migration-sql.js';
+import { ALEMBIC_REVISION, ALEMBIC_SCHEMA, ALEMBIC_VERSION_TABLE } from './adopt/alembic-revision.js';
 import { assertAdoptableSchema } from './adopt/assert-adoptable-schema.js';
-import { assertSqliteRowsAdoptable } from './adopt/assert-sqlite-rows-adoptable.js';
 import { normalizeEmails } from './adopt/normalize-emails.js';
-import { rebuildSqliteTables } from './adopt/rebuild-sqlite-tables.js';
+import type { MigrationStatements } from './migration-statements.js';
 
 /**
  * What {@link MigrationRunner.adopt} did: whether a database made by the Python backend's Alembic
@@ -28,9 +23,10 @@ export interface AdoptResult {
 
 /** What adopt needs from the runner. @internal */
 export interface AdoptContext {
-  connection: AbstractSqlConnection;
-  dialect: Dialect;
-  trx: Transaction;
+  /** Statements inside the runner's locked migration transaction. */
+  sql: MigrationStatements;
+  /** The dialect's migration SQL. */
+  dialect: MigrationSql;
   /** The name of the bookkeeping table, which adopt must not mistake for a foreign table. */
   bookkeepingTable: string;
   record: (name: string) => Promise<void>;
@@ -51,17 +47,14 @@ export interface AdoptContext {
  * @internal
  */
 export async function adoptAlembicDatabase(ctx: AdoptContext): Promise<AdoptResult> {
+  const { sql, dialect } = ctx;
   const applied = await ctx.appliedNames();
   if (applied.has(INITIAL_MIGRATION)) return { adopted: false, fromRevision: null };
 
-  const sql = adoptSql(ctx.connection, ctx.dialect, ctx.trx);
-  await assertAdoptableSchema(sql, applied, ctx.bookkeepingTable);
-  if (ctx.dialect === 'sqlite') await assertSqliteRowsAdoptable(sql);
+  await assertAdoptableSchema(sql, dialect, applied, ctx.bookkeepingTable);
+  await dialect.assertRowsAdoptable(sql, ALEMBIC_SCHEMA);
   await normalizeEmails(sql);
-
-  const initialSchemaSql = await ctx.initialSchemaSql();
-  if (ctx.dialect === 'sqlite') await rebuildSqliteTables(sql, initialSchemaSql);
-  else await alterPostgresqlTables(sql, initialSchemaSql);
+  await dialect.adoptTables(sql, ALEMBIC_SCHEMA, await ctx.initialSchemaSql());
 
   await sql.run(`drop table ${sql.id(ALEMBIC_VERSION_TABLE)}`);
   await ctx.record(INITIAL_MIGRATION);

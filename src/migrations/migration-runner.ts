@@ -1,17 +1,32 @@
 import type { MikroORM, Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection, AbstractSqlDriver } from '@mikro-orm/sql';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
 import { type MigrationEntry, migrationsFor } from '../../migrations/index.js';
 import { type Dialect, MIGRATIONS_TABLE } from '../database/options.js';
-import { dialectOf } from '../database/platform-dialect.js';
 import { redactSecrets } from '../database/redact.js';
+import type { SqlDialect } from '../dialects/dialect.js';
+import { requireDialect } from '../dialects/dialect-of.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { InvalidInputError, MigrationError, OverlayDbError, SchemaDriftError } from '../errors.js';
 import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
-import { bookkeepingTableExists, dropBookkeepingTableIfEmpty } from './adopt/bookkeeping-table.js';
+import {
+  bookkeepingTableExists,
+  dropBookkeepingTableIfEmpty,
+  ensureBookkeepingTable,
+} from './adopt/bookkeeping-table.js';
 import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
-import { withMigrationLock } from './migration-lock.js';
+import { withMigrationTransaction } from './migration-lock.js';
+import { type MigrationStatements, migrationStatements } from './migration-statements.js';
 import { checkSchema, type SchemaCheck } from './schema-check.js';
+
+// A migration's `execute()` and `getEntityManager()` would run beside the runner's transaction on
+// another pooled connection (on SQLite, wait forever for the one the runner holds); the runner
+// applies what a migration adds with `addSql`, and this context refuses the rest with a reason.
+const ADD_SQL_ONLY = Object.freeze({
+  executeQuery(): never {
+    throw new Error('a migration run by this runner consists of addSql() statements; execute() is not supported');
+  },
+}) as unknown as Transaction;
 
 /**
  * One migration as `history()` reports it.
@@ -49,17 +64,23 @@ export interface MigrationRunnerOptions {
  */
 export class MigrationRunner {
   readonly dialect: Dialect;
+  private readonly sqlDialect: SqlDialect;
   private readonly migrations: readonly MigrationEntry[];
-  private readonly connection: AbstractSqlConnection;
+  private readonly em: SqlEntityManager;
+  private readonly sql: MigrationStatements;
+  private readonly table: string;
   private tableReady = false;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly options: MigrationRunnerOptions = {},
   ) {
-    this.dialect = dialectOf(orm);
+    this.sqlDialect = requireDialect(orm.config.getPlatform(), 'orm');
+    this.dialect = this.sqlDialect.name;
     this.migrations = options.migrations ?? migrationsFor(this.dialect);
-    this.connection = (orm.em.getDriver() as AbstractSqlDriver).getConnection() as AbstractSqlConnection;
+    this.em = (orm.em as SqlEntityManager).fork();
+    this.sql = migrationStatements(this.em);
+    this.table = this.sql.id(MIGRATIONS_TABLE);
     const names = new Set<string>();
     for (const migration of this.migrations) {
       if (names.has(migration.name)) throw new InvalidInputError('migrations', `duplicate name ${migration.name}`);
@@ -71,11 +92,11 @@ export class MigrationRunner {
   /** Applies pending migrations, all of them or up to and including `to` (`upgrade head` / `upgrade <rev>`). Returns the names applied. */
   async up(options: { to?: string } = {}): Promise<string[]> {
     options = runOptions(options, ['to']);
-    return this.run(async (trx, applied) => {
+    return this.run(async (applied) => {
       const target =
         options.to === undefined || options.to === 'head' ? this.migrations.length - 1 : this.indexOf(options.to);
       const plan = this.migrations.slice(0, target + 1).filter((m) => !applied.has(m.name));
-      for (const migration of plan) await this.apply(trx, migration, 'up');
+      for (const migration of plan) await this.apply(migration, 'up');
       return plan.map((m) => m.name);
     });
   }
@@ -92,7 +113,7 @@ export class MigrationRunner {
     if (options.steps !== undefined && options.to !== undefined) {
       throw new InvalidInputError('to', 'give either `to` or `steps`, not both');
     }
-    return this.run(async (trx, applied) => {
+    return this.run(async (applied) => {
       const appliedInOrder = this.migrations.filter((m) => applied.has(m.name));
       let plan: MigrationEntry[];
       if (options.to === 'base') plan = appliedInOrder;
@@ -101,7 +122,7 @@ export class MigrationRunner {
         plan = appliedInOrder.filter((m) => this.migrations.indexOf(m) > target);
       } else plan = appliedInOrder.slice(-(options.steps ?? 1));
       plan.reverse();
-      for (const migration of plan) await this.apply(trx, migration, 'down');
+      for (const migration of plan) await this.apply(migration, 'down');
       return plan.map((m) => m.name);
     });
   }
@@ -161,24 +182,22 @@ export class MigrationRunner {
     // A refused adopt leaves a foreign database as it found it, without our bookkeeping table.
     let createdTable = false;
     try {
-      createdTable = !(await bookkeepingTableExists(this.connection, this.dialect, MIGRATIONS_TABLE));
+      createdTable = !(await bookkeepingTableExists(this.em, MIGRATIONS_TABLE));
       await this.ensureTable();
-      return await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, (trx) =>
+      return await withMigrationTransaction(this.em, () =>
         adoptAlembicDatabase({
-          connection: this.connection,
-          dialect: this.dialect,
-          trx,
+          sql: this.sql,
+          dialect: this.sqlDialect.migrations,
           bookkeepingTable: MIGRATIONS_TABLE,
-          record: (name) => this.record(trx, name),
-          appliedNames: async () => new Set((await this.appliedRows(trx)).map((r) => r.name)),
-          initialSchemaSql: () =>
-            initialSchemaSql(this.migrations, this.orm.em.getDriver() as AbstractSqlDriver, this.orm.config),
+          record: (name) => this.record(name),
+          appliedNames: async () => new Set((await this.appliedRows()).map((r) => r.name)),
+          initialSchemaSql: () => initialSchemaSql(this.migrations, this.driver(), this.orm.config),
         }),
       );
     } catch (error) {
       if (createdTable) {
         this.tableReady = false;
-        await dropBookkeepingTableIfEmpty(this.connection, this.dialect, MIGRATIONS_TABLE).catch(() => undefined);
+        await dropBookkeepingTableIfEmpty(this.em, MIGRATIONS_TABLE).catch(() => undefined);
       }
       throw this.wrap(error, 'adopt');
     }
@@ -195,29 +214,32 @@ export class MigrationRunner {
     );
   }
 
-  private async run(plan: (trx: Transaction, applied: Set<string>) => Promise<string[]>): Promise<string[]> {
+  private async run(plan: (applied: Set<string>) => Promise<string[]>): Promise<string[]> {
     await this.ensureTable();
     try {
-      return await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, async (trx) => {
-        const applied = new Set((await this.appliedRows(trx)).map((r) => r.name));
-        return plan(trx, applied);
+      return await withMigrationTransaction(this.em, async () => {
+        const applied = new Set((await this.appliedRows()).map((r) => r.name));
+        return plan(applied);
       });
     } catch (error) {
       throw this.wrap(error);
     }
   }
 
-  private async apply(trx: Transaction, entry: MigrationEntry, direction: 'up' | 'down'): Promise<void> {
+  private driver(): AbstractSqlDriver {
+    return this.em.getDriver();
+  }
+
+  private async apply(entry: MigrationEntry, direction: 'up' | 'down'): Promise<void> {
     const started = performance.now();
-    const driver = this.orm.em.getDriver() as AbstractSqlDriver;
-    const migration = new entry.class(driver, this.orm.config);
-    migration.reset();
-    migration.setTransactionContext(trx);
     try {
+      const migration = new entry.class(this.driver(), this.orm.config);
+      migration.reset();
+      migration.setTransactionContext(ADD_SQL_ONLY);
       await migration[direction]();
-      for (const query of migration.getQueries()) {
-        if (typeof query === 'string' && query.trim() === '') continue;
-        await driver.execute(query as string, undefined, 'all', trx);
+      for (const statement of migration.getQueries()) {
+        if (typeof statement !== 'string') throw new Error('a migration run by this runner consists of SQL strings');
+        if (statement.trim() !== '') await this.sql.run(statement);
       }
     } catch (error) {
       throw new MigrationError(
@@ -226,58 +248,36 @@ export class MigrationRunner {
         { cause: error },
       );
     }
-    if (direction === 'up') await this.record(trx, entry.name);
-    else
-      await this.connection.execute(
-        `delete from ${this.quote(MIGRATIONS_TABLE)} where name = ?`,
-        [entry.name],
-        'run',
-        trx,
-      );
+    if (direction === 'up') await this.record(entry.name);
+    else await this.sql.run(`delete from ${this.table} where ${this.sql.id('name')} = ?`, [entry.name]);
     this.options.onProgress?.({ action: direction, name: entry.name, ms: Math.round(performance.now() - started) });
   }
 
-  private async record(trx: Transaction, name: string): Promise<void> {
-    await this.connection.execute(
-      `insert into ${this.quote(MIGRATIONS_TABLE)} (name, applied_at) values (?, ?)`,
-      [name, new Date().toISOString()],
-      'run',
-      trx,
+  private async record(name: string): Promise<void> {
+    await this.sql.run(
+      `insert into ${this.table} (${this.sql.id('name')}, ${this.sql.id('applied_at')}) values (?, ?)`,
+      [name, this.sqlDialect.timestampValue(new Date())],
     );
   }
 
-  private async appliedRows(trx?: Transaction): Promise<{ name: string; appliedAt: Date }[]> {
+  private async appliedRows(): Promise<{ name: string; appliedAt: Date }[]> {
     await this.ensureTable();
-    const rows = await this.connection.execute<{ name: string; applied_at: string | Date }[]>(
-      `select name, applied_at from ${this.quote(MIGRATIONS_TABLE)} order by applied_at, name`,
-      [],
-      'all',
-      trx,
+    const name = this.sql.id('name');
+    const appliedAt = this.sql.id('applied_at');
+    const rows = await this.sql.all<{ name: string; applied_at: string }>(
+      `select ${name} as name, ${this.sqlDialect.timestampText(appliedAt)} as applied_at from ${this.table} order by ${appliedAt}, ${name}`,
     );
     return rows.map((r) => ({ name: r.name, appliedAt: new Date(r.applied_at) }));
   }
 
   private async ensureTable(): Promise<void> {
     if (this.tableReady) return;
-    const ts = this.dialect === 'postgresql' ? 'timestamptz' : 'text';
-    const sql = `create table if not exists ${this.quote(MIGRATIONS_TABLE)} (name varchar(255) not null primary key, applied_at ${ts} not null)`;
     try {
-      if (this.dialect === 'postgresql') {
-        // Two processes creating the table at once collide in pg_type; the advisory lock orders them.
-        await withMigrationLock(this.connection, this.dialect, MIGRATIONS_TABLE, (trx) =>
-          this.connection.execute(sql, [], 'run', trx),
-        );
-      } else {
-        await this.connection.execute(sql, [], 'run');
-      }
+      await ensureBookkeepingTable(this.em, MIGRATIONS_TABLE);
     } catch (error) {
       throw this.wrap(error);
     }
     this.tableReady = true;
-  }
-
-  private quote(name: string): string {
-    return this.dialect === 'postgresql' ? `"${name}"` : `\`${name}\``;
   }
 
   private wrap(error: unknown, action = 'migration run'): OverlayDbError {

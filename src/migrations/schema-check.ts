@@ -1,9 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { type AbstractSqlConnection, DatabaseSchema, type SqlSchemaGenerator } from '@mikro-orm/sql';
-import { dialectOf } from '../database/platform-dialect.js';
+import type { SqlSchemaGenerator } from '@mikro-orm/sql';
 import { redactSecrets } from '../database/redact.js';
 import { DatabaseError } from '../errors.js';
-import { normalizeSqliteSchema } from './normalize-sqlite-schema.js';
 
 /**
  * The result of comparing the live schema with the entities.
@@ -18,26 +16,20 @@ export interface SchemaCheck {
   statements: string[];
 }
 
-/** Compares the live schema with the registered entities, ignoring the tables named in `skipTables`. */
+/**
+ * Compares the live schema with the registered entities through MikroORM's schema generator
+ * (which reads the catalog itself), ignoring the tables named in `skipTables`.
+ *
+ * @example
+ * const { inSync } = await checkSchema(orm, ['overlay_db_migrations']);
+ */
 export async function checkSchema(orm: MikroORM, skipTables: string[]): Promise<SchemaCheck> {
   const config = orm.config.get('schemaGenerator');
   const previous = config.skipTables;
   config.skipTables = [...(previous ?? []), ...skipTables];
   try {
-    const generator = orm.getSchemaGenerator() as unknown as SqlSchemaGenerator;
-    const connection = orm.em.getConnection() as AbstractSqlConnection;
-    const platform = orm.em.getPlatform();
-    const fromSchema = await DatabaseSchema.create(
-      connection,
-      platform as never,
-      orm.config,
-      undefined,
-      undefined,
-      undefined,
-      config.skipTables,
-    );
-    if (dialectOf(orm) === 'sqlite') await normalizeSqliteSchema(fromSchema, connection);
-    const sql = await generator.getUpdateSchemaSQL({ wrap: false, safe: false, dropTables: true, fromSchema });
+    const generator = orm.schema as unknown as SqlSchemaGenerator;
+    const sql = await generator.getUpdateSchemaSQL({ wrap: false, safe: false, dropTables: true });
     const statements = sql
       .split(/;\s*\n/)
       .map((s) => s.trim().replace(/;$/, ''))
@@ -46,9 +38,7 @@ export async function checkSchema(orm: MikroORM, skipTables: string[]): Promise<
   } catch (error) {
     throw new DatabaseError(
       `Schema check failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   } finally {
     config.skipTables = previous;

@@ -152,3 +152,33 @@ export const ENUM_COLUMNS: readonly {
 
 /** The tables the revision left without `company_id`; adopt fills it from each row's workflow. */
 export const TENANT_BACKFILL_TABLES: readonly AlembicTable[] = ['steps', 'health_logs'];
+
+/**
+ * What the dialect modules need to know of revision 0acd3e6b9445 to check and convert its rows
+ * (handed to them, so that they import nothing of the entities).
+ */
+export interface AlembicSchema {
+  readonly revision: string;
+  readonly tables: Readonly<Record<AlembicTable, readonly string[]>>;
+  readonly tableNames: readonly AlembicTable[];
+  readonly timestampColumns: Readonly<Record<AlembicTable, readonly string[]>>;
+  readonly jsonColumns: typeof JSON_COLUMNS;
+  readonly enumColumns: typeof ENUM_COLUMNS;
+  readonly tenantBackfillTables: readonly AlembicTable[];
+}
+
+/**
+ * Revision 0acd3e6b9445 as one object, for the adopt steps of the dialect modules.
+ *
+ * @example
+ * await dialect.migrations.adoptTables(sql, ALEMBIC_SCHEMA, initialSchemaSql);
+ */
+export const ALEMBIC_SCHEMA: AlembicSchema = Object.freeze({
+  revision: ALEMBIC_REVISION,
+  tables: ALEMBIC_TABLES,
+  tableNames: ALEMBIC_TABLE_NAMES,
+  timestampColumns: TIMESTAMP_COLUMNS,
+  jsonColumns: JSON_COLUMNS,
+  enumColumns: ENUM_COLUMNS,
+  tenantBackfillTables: TENANT_BACKFILL_TABLES,
+});

@@ -1,6 +1,7 @@
 import { INITIAL_MIGRATION } from '../../../migrations/index.js';
+import type { MigrationSql } from '../../dialects/migration-sql.js';
 import { MigrationError } from '../../errors.js';
-import type { AdoptSql } from './adopt-sql.js';
+import type { MigrationStatements } from '../migration-statements.js';
 import { ALEMBIC_REVISION, ALEMBIC_TABLE_NAMES, ALEMBIC_TABLES, ALEMBIC_VERSION_TABLE } from './alembic-revision.js';
 
 /**
@@ -9,10 +10,11 @@ import { ALEMBIC_REVISION, ALEMBIC_TABLE_NAMES, ALEMBIC_TABLES, ALEMBIC_VERSION_
  * another revision, unknown or missing tables or columns. Reads only.
  *
  * @example
- * await assertAdoptableSchema(sql, applied, 'overlay_db_migrations');
+ * await assertAdoptableSchema(sql, dialectOfEm(em).migrations, applied, 'overlay_db_migrations');
  */
 export async function assertAdoptableSchema(
-  sql: AdoptSql,
+  sql: MigrationStatements,
+  dialect: MigrationSql,
   applied: ReadonlySet<string>,
   bookkeepingTable: string,
 ): Promise<void> {
@@ -21,7 +23,7 @@ export async function assertAdoptableSchema(
       `the bookkeeping table ${bookkeepingTable} records ${[...applied].join(', ')} but not ${INITIAL_MIGRATION}`,
     );
   }
-  const tables = (await listTables(sql)).filter((t) => t !== bookkeepingTable);
+  const tables = (await listTables(sql, dialect)).filter((t) => t !== bookkeepingTable);
   if (tables.length === 0) {
     throw refuse(
       'the database is empty, so there is nothing to take over; create the schema with up() ' +
@@ -35,9 +37,9 @@ export async function assertAdoptableSchema(
     );
   }
 
-  const revisions = (await sql.all<{ version_num: string }>(`select version_num from ${ALEMBIC_VERSION_TABLE}`)).map(
-    (r) => r.version_num,
-  );
+  const revisions = (
+    await sql.all<{ version_num: string }>(`select ${sql.id('version_num')} from ${sql.id(ALEMBIC_VERSION_TABLE)}`)
+  ).map((r) => r.version_num);
   if (revisions.length !== 1 || revisions[0] !== ALEMBIC_REVISION) {
     const found =
       revisions.length === 0
@@ -63,7 +65,7 @@ export async function assertAdoptableSchema(
   }
 
   for (const table of ALEMBIC_TABLE_NAMES) {
-    const columns = await listColumns(sql, table);
+    const columns = await listColumns(sql, dialect, table);
     const want: readonly string[] = ALEMBIC_TABLES[table];
     const extra = columns.filter((c) => !want.includes(c));
     const absent = want.filter((c) => !columns.includes(c));
@@ -77,27 +79,12 @@ export async function assertAdoptableSchema(
   }
 }
 
-async function listTables(sql: AdoptSql): Promise<string[]> {
-  const rows =
-    sql.dialect === 'sqlite'
-      ? await sql.all<{ name: string }>(
-          "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\' order by name",
-        )
-      : await sql.all<{ name: string }>(
-          'select table_name as name from information_schema.tables where table_schema = current_schema() order by table_name',
-        );
-  return rows.map((r) => r.name);
+async function listTables(sql: MigrationStatements, dialect: MigrationSql): Promise<string[]> {
+  return (await sql.all<{ name: string }>(dialect.listTables)).map((r) => r.name);
 }
 
-async function listColumns(sql: AdoptSql, table: string): Promise<string[]> {
-  const rows =
-    sql.dialect === 'sqlite'
-      ? await sql.all<{ name: string }>('select name from pragma_table_info(?)', [table])
-      : await sql.all<{ name: string }>(
-          'select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ?',
-          [table],
-        );
-  return rows.map((r) => r.name);
+async function listColumns(sql: MigrationStatements, dialect: MigrationSql, table: string): Promise<string[]> {
+  return (await sql.all<{ name: string }>(dialect.listColumns, [table])).map((r) => r.name);
 }
 
 function list(names: readonly string[]): string {

@@ -1,6 +1,5 @@
-import type { Transaction } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/sql';
-import type { Dialect } from '../../database/options.js';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { dialectOfEm, query } from '../../executor/executor.js';
 import { withMigrationLock } from '../migration-lock.js';
 
 /**
@@ -8,49 +7,38 @@ import { withMigrationLock } from '../migration-lock.js';
  * exactly as it found it (Alembic's autogenerate would otherwise offer to drop our table).
  *
  * @example
- * const existed = await bookkeepingTableExists(connection, 'sqlite', 'overlay_db_migrations');
+ * const existed = await bookkeepingTableExists(em, 'overlay_db_migrations');
  */
-export async function bookkeepingTableExists(
-  connection: AbstractSqlConnection,
-  dialect: Dialect,
-  table: string,
-): Promise<boolean> {
-  const rows =
-    dialect === 'sqlite'
-      ? await connection.execute<unknown[]>("select 1 from sqlite_master where type = 'table' and name = ?", [table])
-      : await connection.execute<unknown[]>(
-          'select 1 from information_schema.tables where table_schema = current_schema() and table_name = ?',
-          [table],
-        );
+export async function bookkeepingTableExists(em: SqlEntityManager, table: string): Promise<boolean> {
+  const rows = await query(em, dialectOfEm(em).migrations.tableExists, [table], { prepare: false });
   return rows.length > 0;
 }
 
 /**
- * Drops the bookkeeping table if it holds no row, under the migration lock (so it cannot race
- * another process that is recording a migration).
+ * Creates the bookkeeping table if it is missing, under the migration lock: two processes
+ * creating it at once would collide (PostgreSQL's pg_type), the lock orders them.
  *
  * @example
- * if (!existed) await dropBookkeepingTableIfEmpty(connection, 'sqlite', 'overlay_db_migrations');
+ * await ensureBookkeepingTable(em, 'overlay_db_migrations');
  */
-export async function dropBookkeepingTableIfEmpty(
-  connection: AbstractSqlConnection,
-  dialect: Dialect,
-  table: string,
-): Promise<void> {
-  if (!(await bookkeepingTableExists(connection, dialect, table))) return;
-  const quoted = dialect === 'postgresql' ? `"${table}"` : `\`${table}\``;
-  const dropIfEmpty = async (trx: Transaction) => {
-    const rows = await connection.execute<unknown[]>(`select 1 from ${quoted} limit 1`, [], 'all', trx);
-    if (rows.length === 0) await connection.execute(`drop table ${quoted}`, [], 'run', trx);
-  };
-  if (dialect === 'postgresql') {
-    await withMigrationLock(connection, dialect, table, dropIfEmpty);
-    return;
-  }
-  // Not withMigrationLock on SQLite: its closing foreign-key check would fail on the very
-  // dangling rows that made adopt refuse. A first write takes the database lock instead.
-  await connection.transactional(async (trx) => {
-    await connection.execute(`delete from ${quoted} where 0`, [], 'run', trx);
-    await dropIfEmpty(trx);
+export async function ensureBookkeepingTable(em: SqlEntityManager, table: string): Promise<void> {
+  const sql = dialectOfEm(em).migrations.createBookkeepingTable(em.getPlatform().quoteIdentifier(table));
+  await withMigrationLock(em, () => query(em, sql, [], { prepare: false }));
+}
+
+/**
+ * Drops the bookkeeping table if it holds no row, under the migration lock (so it cannot race
+ * another process that is recording a migration). Not in a migration transaction: its closing
+ * foreign-key check would fail on the very dangling rows that made adopt refuse.
+ *
+ * @example
+ * if (!existed) await dropBookkeepingTableIfEmpty(em, 'overlay_db_migrations');
+ */
+export async function dropBookkeepingTableIfEmpty(em: SqlEntityManager, table: string): Promise<void> {
+  if (!(await bookkeepingTableExists(em, table))) return;
+  const quoted = em.getPlatform().quoteIdentifier(table);
+  await withMigrationLock(em, async () => {
+    const rows = await query(em, `select 1 as found from ${quoted} limit 1`, [], { prepare: false });
+    if (rows.length === 0) await query(em, `drop table ${quoted}`, [], { prepare: false });
   });
 }

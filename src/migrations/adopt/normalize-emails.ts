@@ -1,5 +1,5 @@
 import { MigrationError } from '../../errors.js';
-import type { AdoptSql } from './adopt-sql.js';
+import type { MigrationStatements } from '../migration-statements.js';
 
 /**
  * Stores every user's email trimmed and lower-cased, as this library writes and looks them up.
@@ -9,7 +9,7 @@ import type { AdoptSql } from './adopt-sql.js';
  * @example
  * await normalizeEmails(sql);
  */
-export async function normalizeEmails(sql: AdoptSql): Promise<void> {
+export async function normalizeEmails(sql: MigrationStatements): Promise<void> {
   const users = await sql.all<{ id: number; email: string }>(`select id, email from ${sql.id('users')} order by id`);
   const owners = new Map<string, number[]>();
   for (const user of users) {
