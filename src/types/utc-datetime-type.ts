@@ -1,11 +1,11 @@
 import { DateTimeType, type Platform } from '@mikro-orm/core';
-import { platformDialect } from '../database/platform-dialect.js';
+import { dialectOf } from '../dialects/dialect-of.js';
 
 /**
  * A timezone-aware timestamp: `timestamptz` on PostgreSQL and ISO-8601 UTC text
  * (`2026-11-26T04:27:47.123Z`) on SQLite.
  *
- * MikroORM 6 writes epoch milliseconds on SQLite while the original Python backend
+ * MikroORM writes epoch milliseconds on SQLite while the original Python backend
  * wrote text; SQLite sorts every integer before every text, so one column holding
  * both breaks ordering and keyset pagination. Fixed-width ISO text sorts correctly
  * as text and is what `strftime('%Y-%m-%dT%H:%M:%fZ')` produces for defaults.
@@ -17,8 +17,8 @@ export class UtcDateTimeType extends DateTimeType {
   override convertToDatabaseValue(value: unknown, platform: Platform): any {
     if (value == null) return value;
     const date = value instanceof Date ? value : new Date(value as string | number);
-    if (platformDialect(platform) === 'sqlite') return date.toISOString();
-    return date;
+    // The dialect module knows the stored form; a platform this library does not run on gets the Date.
+    return dialectOf(platform)?.timestampValue(date) ?? date;
   }
 
   /**
