@@ -1,4 +1,5 @@
-import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { defineEntity, type HiddenProps, type OptionalProps, p } from '@mikro-orm/core';
+import { schemaFor } from './schema-for.js';
 import { createdAt } from './timestamps.js';
 
 /**
@@ -14,20 +15,45 @@ export interface CompanySettings {
 }
 
 /**
- * The tenant root: every other row belongs to exactly one company.
+ * The tenant root: every other row belongs to exactly one company (table `companies`).
  *
  * @example
  * const company = await createCompany(db, { name: 'Acme' }); // a Company
  */
-export const Company = defineEntity({
-  name: 'Company',
-  tableName: 'companies',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    name: p.text(),
-    inviteToken: p.text().hidden().unique('companies_invite_token_unique'),
-    settings: p.json<CompanySettings>().default('{}'),
-    createdAt: createdAt(),
-  },
-});
-export type Company = InferEntity<typeof Company>;
+export interface Company {
+  /** Auto-increment id, never reused. */
+  id: number;
+  /** Display name. */
+  name: string;
+  /**
+   * The secret a new member joins with (32 random bytes, base64url); unique. Hidden: readable by
+   * name, but left out of JSON, `toObject()` and `util.inspect`.
+   */
+  inviteToken: string;
+  /** Tunable settings, `{}` by default. */
+  settings: CompanySettings;
+  /** When the row was inserted. */
+  createdAt: Date;
+  [OptionalProps]?: 'id' | 'settings' | 'createdAt';
+  [HiddenProps]?: 'inviteToken';
+}
+
+/**
+ * The schema of {@link Company}, for `em.find(Company, …)` and a host's `entities`.
+ *
+ * @example
+ * const acme = await em.findOneOrFail(Company, { id: companyId });
+ */
+export const Company = schemaFor<Company>()(
+  defineEntity({
+    name: 'Company',
+    tableName: 'companies',
+    properties: {
+      id: p.integer().primary().autoincrement(),
+      name: p.text(),
+      inviteToken: p.text().hidden().unique('companies_invite_token_unique'),
+      settings: p.json<CompanySettings>().default('{}'),
+      createdAt: createdAt(),
+    },
+  }),
+);

@@ -1,5 +1,6 @@
-import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { defineEntity, type OptionalProps, p, type Ref } from '@mikro-orm/core';
 import { Company } from './company.js';
+import { schemaFor } from './schema-for.js';
 import { Screenshot } from './screenshot.js';
 import { createdAt, optionalTimestamp } from './timestamps.js';
 import { User } from './user.js';
@@ -111,48 +112,118 @@ export interface StepHealedSelectors {
 }
 
 /**
- * One recorded action of a workflow, ordered by `stepNumber`.
+ * One recorded action of a workflow, ordered by `stepNumber` (table `steps`).
  *
  * @example
  * const steps = await t.steps.listByWorkflow(workflowId); // Step[], by stepNumber
  */
-export const Step = defineEntity({
-  name: 'Step',
-  tableName: 'steps',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    company: p.manyToOne(Company).ref().deleteRule('cascade').index('steps_company_id_index'),
-    workflow: p.manyToOne(Workflow).ref().deleteRule('cascade'),
-    screenshot: p.manyToOne(Screenshot).ref().nullable().deleteRule('set null').index('steps_screenshot_id_index'),
-    editedBy: p
-      .manyToOne(User)
-      .ref()
-      .fieldName('edited_by')
-      .nullable()
-      .deleteRule('set null')
-      .index('steps_edited_by_index'),
-    stepNumber: p.integer(),
-    timestamp: p.text().nullable(),
-    actionType: p.text().$type<ActionType>(),
-    selectors: p.json<StepSelectors>(),
-    elementMeta: p.json<StepElementMeta>(),
-    pageContext: p.json<StepPageContext>(),
-    actionData: p.json<StepActionData>().nullable(),
-    domContext: p.json<StepDomContext>().nullable(),
-    fieldLabel: p.text().nullable(),
-    instruction: p.text().nullable(),
-    aiConfidence: p.double().$type<number>().nullable(),
-    aiModel: p.text().nullable(),
-    aiGeneratedAt: optionalTimestamp(),
-    labelEdited: p.boolean().default(false),
-    instructionEdited: p.boolean().default(false),
-    editedAt: optionalTimestamp(),
-    healedSelectors: p.json<StepHealedSelectors>().nullable(),
-    healedAt: optionalTimestamp(),
-    healingConfidence: p.double().$type<number>().nullable(),
-    healingMethod: p.text().$type<HealingMethod>().nullable(),
-    createdAt: createdAt(),
-  },
-  uniques: [{ name: 'steps_workflow_id_step_number_unique', properties: ['workflow', 'stepNumber'] }],
-});
-export type Step = InferEntity<typeof Step>;
+export interface Step {
+  /** Auto-increment id, never reused. */
+  id: number;
+  /** The owning company (`company_id`, deleted with it). */
+  company: Ref<Company>;
+  /** The workflow it belongs to (`workflow_id`, deleted with it). */
+  workflow: Ref<Workflow>;
+  /** The screenshot taken at this step (`screenshot_id`), of the same company; null once it is deleted. */
+  screenshot: Ref<Screenshot> | null | undefined;
+  /** The user who last edited the label or instruction (`edited_by`); null once that user is deleted. */
+  editedBy: Ref<User> | null | undefined;
+  /** Position in the workflow, from 1; unique within the workflow. */
+  stepNumber: number;
+  /** ISO-8601 time from the recording, as the recorder sent it. */
+  timestamp: string | null | undefined;
+  /** What the user did: {@link ActionType}. */
+  actionType: ActionType;
+  /** How the recorder found the element. */
+  selectors: StepSelectors;
+  /** What the element was. */
+  elementMeta: StepElementMeta;
+  /** Where the page was. */
+  pageContext: StepPageContext;
+  /** What the action carried. */
+  actionData: StepActionData | null | undefined;
+  /** Surrounding DOM captured at record time. */
+  domContext: StepDomContext | null | undefined;
+  /** AI-generated label of the field. */
+  fieldLabel: string | null | undefined;
+  /** AI-generated instruction for a person replaying the step. */
+  instruction: string | null | undefined;
+  /** Confidence of the AI label and instruction, 0..1. */
+  aiConfidence: number | null | undefined;
+  /** The model that generated them. */
+  aiModel: string | null | undefined;
+  /** When they were generated. */
+  aiGeneratedAt: Date | null | undefined;
+  /** Whether a person edited the label (false by default); edited labels are not regenerated. */
+  labelEdited: boolean;
+  /** Whether a person edited the instruction (false by default). */
+  instructionEdited: boolean;
+  /** When a person last edited them. */
+  editedAt: Date | null | undefined;
+  /** Selectors before and after the last auto-heal. */
+  healedSelectors: StepHealedSelectors | null | undefined;
+  /** When the step was last healed. */
+  healedAt: Date | null | undefined;
+  /** Confidence of the last heal, 0..1. */
+  healingConfidence: number | null | undefined;
+  /** How the last heal was found: {@link HealingMethod}. */
+  healingMethod: HealingMethod | null | undefined;
+  /** When the row was inserted. */
+  createdAt: Date;
+  [OptionalProps]?: 'id' | 'labelEdited' | 'instructionEdited' | 'createdAt';
+}
+
+/**
+ * The schema of {@link Step}, for `em.find(Step, …)` and a host's `entities`.
+ *
+ * @example
+ * const steps = await em.find(Step, { workflow: workflowId }, { orderBy: { stepNumber: 'asc' } });
+ */
+export const Step = schemaFor<Step>()(
+  defineEntity({
+    name: 'Step',
+    tableName: 'steps',
+    properties: {
+      id: p.integer().primary().autoincrement(),
+      company: p.manyToOne(Company).ref().deleteRule('cascade').updateRule('cascade').index('steps_company_id_index'),
+      workflow: p.manyToOne(Workflow).ref().deleteRule('cascade').updateRule('cascade'),
+      screenshot: p
+        .manyToOne(Screenshot)
+        .ref()
+        .nullable()
+        .deleteRule('set null')
+        .updateRule('cascade')
+        .index('steps_screenshot_id_index'),
+      editedBy: p
+        .manyToOne(User)
+        .ref()
+        .fieldName('edited_by')
+        .nullable()
+        .deleteRule('set null')
+        .updateRule('cascade')
+        .index('steps_edited_by_index'),
+      stepNumber: p.integer(),
+      timestamp: p.text().nullable(),
+      actionType: p.text().$type<ActionType>(),
+      selectors: p.json<StepSelectors>(),
+      elementMeta: p.json<StepElementMeta>(),
+      pageContext: p.json<StepPageContext>(),
+      actionData: p.json<StepActionData>().nullable(),
+      domContext: p.json<StepDomContext>().nullable(),
+      fieldLabel: p.text().nullable(),
+      instruction: p.text().nullable(),
+      aiConfidence: p.double().$type<number>().nullable(),
+      aiModel: p.text().nullable(),
+      aiGeneratedAt: optionalTimestamp(),
+      labelEdited: p.boolean().default(false),
+      instructionEdited: p.boolean().default(false),
+      editedAt: optionalTimestamp(),
+      healedSelectors: p.json<StepHealedSelectors>().nullable(),
+      healedAt: optionalTimestamp(),
+      healingConfidence: p.double().$type<number>().nullable(),
+      healingMethod: p.text().$type<HealingMethod>().nullable(),
+      createdAt: createdAt(),
+    },
+    uniques: [{ name: 'steps_workflow_id_step_number_unique', properties: ['workflow', 'stepNumber'] }],
+  }),
+);

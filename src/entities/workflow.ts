@@ -1,5 +1,6 @@
-import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { defineEntity, type OptionalProps, p, type Ref } from '@mikro-orm/core';
 import { Company } from './company.js';
+import { schemaFor } from './schema-for.js';
 import { createdAt, optionalTimestamp } from './timestamps.js';
 import { User } from './user.js';
 
@@ -19,44 +20,94 @@ export const WORKFLOW_STATUSES = ['draft', 'processing', 'active', 'needs_review
 export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
 /**
- * A recorded browser workflow: ordered steps plus its health metrics.
+ * A recorded browser workflow: ordered steps plus its health metrics (table `workflows`).
  *
  * @example
  * const wf = await t.workflows.get(id); // a Workflow, or null
  */
-export const Workflow = defineEntity({
-  name: 'Workflow',
-  tableName: 'workflows',
-  properties: {
-    id: p.integer().primary().autoincrement(),
-    company: p.manyToOne(Company).ref().deleteRule('cascade'),
-    createdBy: p
-      .manyToOne(User)
-      .ref()
-      .fieldName('created_by')
-      .nullable()
-      .deleteRule('set null')
-      .index('workflows_created_by_index'),
-    name: p.text(),
-    description: p.text().nullable(),
-    startingUrl: p.text(),
-    tags: p.json<string[]>().default('[]'),
-    status: p
-      .enum([...WORKFLOW_STATUSES])
-      .default('draft')
-      .index('workflows_status_index'),
-    successRate: p.double().$type<number>().default(0),
-    totalUses: p.integer().default(0),
-    consecutiveFailures: p.integer().default(0),
-    createdAt: createdAt(),
-    updatedAt: createdAt().onUpdate(() => new Date()),
-    lastSuccessfulRun: optionalTimestamp(),
-    lastFailedRun: optionalTimestamp(),
-  },
-  indexes: [
-    // Dashboard lists: a company's workflows by recency, optionally by status.
-    { name: 'workflows_company_id_created_at_id_index', properties: ['company', 'createdAt', 'id'] },
-    { name: 'workflows_company_id_status_created_at_index', properties: ['company', 'status', 'createdAt'] },
-  ],
-});
-export type Workflow = InferEntity<typeof Workflow>;
+export interface Workflow {
+  /** Auto-increment id, never reused. */
+  id: number;
+  /** The owning company (`company_id`, deleted with it). */
+  company: Ref<Company>;
+  /** The user who recorded it (`created_by`); null once that user is deleted. */
+  createdBy: Ref<User> | null | undefined;
+  /** Display name. */
+  name: string;
+  /** Free text. */
+  description: string | null | undefined;
+  /** The URL the recording starts at. */
+  startingUrl: string;
+  /** Labels, `[]` by default. */
+  tags: string[];
+  /** Lifecycle state, `draft` by default: {@link WorkflowStatus}. */
+  status: WorkflowStatus;
+  /** Share of successful runs, 0..1 (0 by default). */
+  successRate: number;
+  /** Runs recorded (0 by default). */
+  totalUses: number;
+  /** Failed runs since the last success (0 by default). */
+  consecutiveFailures: number;
+  /** When the row was inserted. */
+  createdAt: Date;
+  /** When the row last changed. */
+  updatedAt: Date;
+  /** When a run last succeeded. */
+  lastSuccessfulRun: Date | null | undefined;
+  /** When a run last failed. */
+  lastFailedRun: Date | null | undefined;
+  [OptionalProps]?:
+    | 'id'
+    | 'tags'
+    | 'status'
+    | 'successRate'
+    | 'totalUses'
+    | 'consecutiveFailures'
+    | 'createdAt'
+    | 'updatedAt';
+}
+
+/**
+ * The schema of {@link Workflow}, for `em.find(Workflow, …)` and a host's `entities`.
+ *
+ * @example
+ * const broken = await em.find(Workflow, { company: companyId, status: 'broken' });
+ */
+export const Workflow = schemaFor<Workflow>()(
+  defineEntity({
+    name: 'Workflow',
+    tableName: 'workflows',
+    properties: {
+      id: p.integer().primary().autoincrement(),
+      company: p.manyToOne(Company).ref().deleteRule('cascade').updateRule('cascade'),
+      createdBy: p
+        .manyToOne(User)
+        .ref()
+        .fieldName('created_by')
+        .nullable()
+        .deleteRule('set null')
+        .updateRule('cascade')
+        .index('workflows_created_by_index'),
+      name: p.text(),
+      description: p.text().nullable(),
+      startingUrl: p.text(),
+      tags: p.json<string[]>().default('[]'),
+      status: p
+        .enum([...WORKFLOW_STATUSES])
+        .default('draft')
+        .index('workflows_status_index'),
+      successRate: p.double().$type<number>().default(0),
+      totalUses: p.integer().default(0),
+      consecutiveFailures: p.integer().default(0),
+      createdAt: createdAt(),
+      updatedAt: createdAt().onUpdate(() => new Date()),
+      lastSuccessfulRun: optionalTimestamp(),
+      lastFailedRun: optionalTimestamp(),
+    },
+    indexes: [
+      // Dashboard lists: a company's workflows by recency, optionally by status.
+      { name: 'workflows_company_id_created_at_id_index', properties: ['company', 'createdAt', 'id'] },
+      { name: 'workflows_company_id_status_created_at_index', properties: ['company', 'status', 'createdAt'] },
+    ],
+  }),
+);
