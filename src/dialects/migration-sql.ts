@@ -5,6 +5,9 @@ import type { MigrationStatements } from '../migrations/migration-statements.js'
 /**
  * How a database keeps foreign keys from acting while a migration runs: the statements the
  * runner sends on its one held connection around the migration's transaction.
+ *
+ * @example
+ * const suspension = dialectOfEm(em).migrations.foreignKeys; // null on PostgreSQL
  */
 export interface ForeignKeySuspension {
   /** Before `begin`: foreign keys off, so a table rebuild's `drop table` cannot cascade. */
@@ -22,6 +25,9 @@ export interface ForeignKeySuspension {
  * SQLite and PostgreSQL. Implemented once per dialect in `sqlite/migration-sql.ts` and
  * `postgresql/migration-sql.ts`; identifiers are quoted by the caller with MikroORM's
  * `platform.quoteIdentifier`.
+ *
+ * @example
+ * await query(em, dialectOfEm(em).migrations.tableExists, ['overlay_db_migrations']);
  */
 export interface MigrationSql {
   /** `create table if not exists` of the bookkeeping table `(name, applied_at)`; `table` quoted. */

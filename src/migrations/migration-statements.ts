@@ -4,6 +4,9 @@ import { query } from '../executor/executor.js';
 /**
  * Raw statements of the migration code, with identifier quoting: what the runner, adopt and the
  * dialect modules' migration steps run. @internal
+ *
+ * @example
+ * const [{ n }] = await sql.all<{ n: number }>(`select count(*) as n from ${sql.id('users')}`);
  */
 export interface MigrationStatements {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;

@@ -114,7 +114,12 @@ async function adoptTables(
   await advanceIdSequences(sql, schema);
 }
 
-/** The migration SQL of PostgreSQL. */
+/**
+ * The migration SQL of PostgreSQL.
+ *
+ * @example
+ * postgresqlMigrationSql.lockStatements.at(-1); // 'select pg_advisory_xact_lock(…) as locked'
+ */
 export const postgresqlMigrationSql: MigrationSql = Object.freeze({
   createBookkeepingTable: (table: string) =>
     `create table if not exists ${table} (name varchar(255) not null primary key, applied_at timestamptz not null)`,

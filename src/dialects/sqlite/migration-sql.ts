@@ -96,7 +96,12 @@ async function adoptTables(
   for (const table of [...schema.tableNames].reverse()) await sql.run(`drop table ${aside(table)}`);
 }
 
-/** The migration SQL of SQLite. */
+/**
+ * The migration SQL of SQLite.
+ *
+ * @example
+ * sqliteMigrationSql.lockStatements; // [] (begin immediate holds the write lock)
+ */
 export const sqliteMigrationSql: MigrationSql = Object.freeze({
   createBookkeepingTable: (table: string) =>
     `create table if not exists ${table} (name varchar(255) not null primary key, applied_at text not null)`,

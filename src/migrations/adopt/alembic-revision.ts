@@ -156,6 +156,9 @@ export const TENANT_BACKFILL_TABLES: readonly AlembicTable[] = ['steps', 'health
 /**
  * What the dialect modules need to know of revision 0acd3e6b9445 to check and convert its rows
  * (handed to them, so that they import nothing of the entities).
+ *
+ * @example
+ * const tables: AlembicSchema['tableNames'] = ALEMBIC_SCHEMA.tableNames;
  */
 export interface AlembicSchema {
   readonly revision: string;
