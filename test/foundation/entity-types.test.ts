@@ -3,11 +3,13 @@ import {
   type EntityDTO,
   type EntitySchema,
   type HiddenProps,
+  MikroORM,
   type Opt,
   type OptionalProps,
   p,
   type RequiredEntityData,
 } from '@mikro-orm/core';
+import { NodeSqliteDialect, SqliteDriver } from '@mikro-orm/sql';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 // Values from the entities module itself, so this file loads without the rest of the library;
 // src/index.ts re-exports these same objects.
@@ -23,6 +25,7 @@ import {
 } from '../../src/entities/index.js';
 import { schemaFor } from '../../src/entities/schema-for.js';
 import type { TenantScope } from '../../src/index.js';
+import { EXPECTED_SCHEMA } from '../support/expected-schema.js';
 
 /** The value type without MikroORM's `Opt` brand (which marks a property as optional on create). */
 type Plain<T> = T extends Opt<infer U> ? U : T;
@@ -95,6 +98,34 @@ describe('entity types', () => {
     >();
     expectTypeOf<RequiredOnCreate<HealthLog>>().toEqualTypeOf<'company' | 'workflow' | 'user' | 'status'>();
     expectTypeOf<RequiredOnCreate<Notification>>().toEqualTypeOf<'company' | 'type' | 'severity' | 'title'>();
+  });
+});
+
+describe('entity schemas', () => {
+  it('go into a host MikroORM config beside its own entities, with the foreign key rules of SCHEMA.md', async () => {
+    const theirs = defineEntity({ name: 'HostThing', properties: { id: p.integer().primary() } });
+    const orm = new MikroORM({
+      driver: SqliteDriver,
+      dbName: ':memory:',
+      driverOptions: new NodeSqliteDialect(':memory:'),
+      entities: [...entities, theirs],
+    });
+    try {
+      const tables = [...orm.getMetadata()].map((meta) => meta.tableName).sort();
+      expect(tables).toEqual([...Object.keys(EXPECTED_SCHEMA), 'host_thing'].sort());
+      for (const meta of orm.getMetadata()) {
+        for (const fk of EXPECTED_SCHEMA[meta.tableName]?.foreignKeys ?? []) {
+          const prop = meta.props.find((candidate) => candidate.fieldNames?.[0] === fk.column);
+          // MikroORM 7 no longer derives ON UPDATE from `cascade`: the entities say what the tables have.
+          expect([prop?.deleteRule, prop?.updateRule], `${meta.tableName}.${fk.column}`).toEqual([
+            fk.onDelete.toLowerCase(),
+            'cascade',
+          ]);
+        }
+      }
+    } finally {
+      await orm.close();
+    }
   });
 });
 
