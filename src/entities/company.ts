@@ -52,7 +52,9 @@ export const Company = schemaFor<Company>()(
       id: p.integer().primary().autoincrement(),
       name: p.text(),
       inviteToken: p.text().hidden().unique('companies_invite_token_unique'),
-      settings: p.json<CompanySettings>().default('{}'),
+      // A raw SQL default, not default('{}'): MikroORM assigns a plain default to what em.create
+      // makes, and a json property given the string '{}' is stored as the JSON string "{}".
+      settings: p.json<CompanySettings>().defaultRaw("'{}'"),
       createdAt: createdAt(),
     },
   }),

@@ -91,7 +91,8 @@ export const Workflow = schemaFor<Workflow>()(
       name: p.text(),
       description: p.text().nullable(),
       startingUrl: p.text(),
-      tags: p.json<string[]>().default('[]'),
+      // Raw, as Company.settings: a plain default would be stored as the JSON string "[]".
+      tags: p.json<string[]>().defaultRaw("'[]'"),
       status: p
         .enum([...WORKFLOW_STATUSES])
         .default('draft')

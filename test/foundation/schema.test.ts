@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Database } from '../../src/index.js';
+import { Company, type Database, Workflow } from '../../src/index.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { EXPECTED_DEFAULTS, EXPECTED_SCHEMA } from '../support/expected-schema.js';
 import { introspectTable, type LiveTable } from '../support/introspect.js';
@@ -76,6 +76,24 @@ describeEachDialect('migrated schema matches SCHEMA.md', (dialect) => {
     );
     if (dialect === 'sqlite') expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     else expect(String(row.created_at)).toMatch(/[+-]\d\d(:\d\d)?$/);
+  });
+
+  it('a row a host creates through MikroORM without settings or tags holds JSON {} and []', async () => {
+    const em = db.fork();
+    const company = em.create(Company, { name: 'j', inviteToken: 't-json' });
+    await em.flush();
+    em.create(Workflow, { company, name: 'w', startingUrl: 'https://a' });
+    await em.flush();
+    const [row] = await db.connection.execute<{ settings: unknown; tags: unknown }[]>(
+      "select c.settings, w.tags from companies c join workflows w on w.company_id = c.id where c.invite_token = 't-json'",
+    );
+    // pg parses json columns; SQLite hands back the stored text.
+    const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+    expect(parsed(row.settings)).toEqual({});
+    expect(parsed(row.tags)).toEqual([]);
+    const reread = await db.fork().findOneOrFail(Workflow, { company: company.id }, { populate: ['company'] });
+    expect(reread.tags).toEqual([]);
+    expect(reread.company.getEntity().settings).toEqual({});
   });
 
   it('enums are enforced by the database', async () => {
