@@ -87,8 +87,8 @@ describeEachDialect('migrated schema matches SCHEMA.md', (dialect) => {
     const [row] = await db.connection.execute<{ settings: unknown; tags: unknown }[]>(
       "select c.settings, w.tags from companies c join workflows w on w.company_id = c.id where c.invite_token = 't-json'",
     );
-    // pg parses json columns; SQLite hands back the stored text.
-    const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+    // SQLite hands back the stored text; pg parses jsonb (a JSON string "{}" would arrive as '{}').
+    const parsed = (value: unknown) => (dialect === 'sqlite' ? JSON.parse(String(value)) : value);
     expect(parsed(row.settings)).toEqual({});
     expect(parsed(row.tags)).toEqual([]);
     const reread = await db.fork().findOneOrFail(Workflow, { company: company.id }, { populate: ['company'] });
