@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { query } from '../../src/executor/executor.js';
 import { type Database, dedupeScreenshot, OverlayDbError } from '../../src/index.js';
 import { ScopeContext } from '../../src/tenant/scope-context.js';
 import { pngHeader } from '../services/image-fixtures.js';
@@ -100,13 +101,13 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       });
       const attempts = { first: 0, second: 0 };
       const lockInOrder = (which: 'first' | 'second', a: number, b: number) =>
-        new ScopeContext(db.orm.em, company.companyId, 'postgresql').transactional(async (em) => {
+        new ScopeContext(db.orm.em, company.companyId).transaction(async (em) => {
           attempts[which]++;
-          await em.execute('update workflows set total_uses = total_uses + 1 where id = ?', [a]);
+          await query(em, 'update workflows set total_uses = total_uses + 1 where id = ?', [a]);
           // The first attempts of both meet here holding one lock each, then each asks for the other's.
           if (++arrived === 2) release();
           await bothLocked;
-          await em.execute('update workflows set total_uses = total_uses + 1 where id = ?', [b]);
+          await query(em, 'update workflows set total_uses = total_uses + 1 where id = ?', [b]);
         });
       await Promise.all([lockInOrder('first', x.id, y.id), lockInOrder('second', y.id, x.id)]);
       expect(attempts.first + attempts.second).toBe(3);
@@ -119,12 +120,12 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
 
     it('a transaction that keeps deadlocking gives up after three attempts with a DATABASE_ERROR', async () => {
       let runs = 0;
-      const ctx = new ScopeContext(db.orm.em, company.companyId, 'postgresql');
+      const ctx = new ScopeContext(db.orm.em, company.companyId);
       const error = await ctx
-        .transactional(async (em) => {
+        .transaction(async (em) => {
           runs++;
           // A serialization failure raised by the database itself (SQLSTATE 40001).
-          await em.execute(`do $$ begin raise exception 'conflict' using errcode = 'serialization_failure'; end $$`);
+          await query(em, `do $$ begin raise exception 'conflict' using errcode = 'serialization_failure'; end $$`);
         })
         .catch((e: unknown) => e);
       expect(runs).toBe(3);
@@ -137,10 +138,10 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       const error = await db
         .fork()
         .transactional(async (host) => {
-          const ctx = new ScopeContext(host, company.companyId, 'postgresql');
-          await ctx.transactional(async (em) => {
+          const ctx = new ScopeContext(host, company.companyId);
+          await ctx.transaction(async (em) => {
             runs++;
-            await em.execute(`do $$ begin raise exception 'conflict' using errcode = 'deadlock_detected'; end $$`);
+            await query(em, `do $$ begin raise exception 'conflict' using errcode = 'deadlock_detected'; end $$`);
           });
         })
         .catch((e: unknown) => e);
