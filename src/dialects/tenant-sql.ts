@@ -1,6 +1,56 @@
+import type { SqlParam } from '../executor/executor.js';
+import type { ParsedStep } from '../tenant/step-input.js';
+
+/** One statement with `?` placeholders and its parameters. */
+export interface SqlStatement {
+  sql: string;
+  params: SqlParam[];
+}
+
+/** Where {@link TenantSql.insertSteps} puts steps: the workflow, its company, and the creation time they share. */
+export interface StepTarget {
+  companyId: number;
+  workflowId: number;
+  /** ISO-8601 UTC text (`date.toISOString()`), which both dialects' timestamp columns accept. */
+  createdAt: string;
+}
+
+/** The columns both dialects' step inserts write, in this order. */
+export const INSERT_INTO_STEPS =
+  'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
+  '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
+  '"instruction_edited", "created_at") ';
+
 /**
- * The SQL of the tenant code that differs between SQLite and PostgreSQL. Implemented once per
- * dialect in `sqlite/tenant-sql.ts` and `postgresql/tenant-sql.ts`.
+ * The SQL of the tenant scope that differs between SQLite and PostgreSQL. Implemented once per
+ * dialect in `sqlite/tenant-sql.ts` and `postgresql/tenant-sql.ts`; row locks and timestamp forms
+ * are the base dialect's (`rowLock`, `timestampText`, `timestampValue`).
  */
-// biome-ignore lint/complexity/noBannedTypes: filled in as the tenant code moves its dialect differences here
-export type TenantSql = {};
+export interface TenantSql {
+  /**
+   * The statement that sets the tenant for row-level security's policies, sent first in every
+   * transaction of a scope that runs under it (one parameter: the company id as text), or null
+   * where the database has no row-level security. Transaction-local: it ends with the
+   * transaction, so a pooled connection never carries one company's id into another's work.
+   */
+  readonly setTenant: string | null;
+  /**
+   * A condition on a JSON array column holding `tag` (`workflows.tags`), served by an index on
+   * PostgreSQL (jsonb containment) and by `json_each` on SQLite.
+   */
+  hasTag(column: string, tag: string): SqlStatement;
+  /**
+   * The statements that insert the validated steps of one new workflow, in order, in as few
+   * statements as the dialect allows: PostgreSQL one prepared statement whose rows are one jsonb
+   * parameter (several only past 16 Mi characters of payload), SQLite multi-row VALUES lists of
+   * up to 1000 rows.
+   */
+  insertSteps(target: StepTarget, steps: readonly ParsedStep[]): SqlStatement[];
+  /**
+   * Run before a workflow's screenshots are moved to the workflows that share them (two
+   * parameters: company id, workflow id), or null: PostgreSQL locks them `for update`, so a step
+   * inserted concurrently that points at one either is seen by the move or fails after it;
+   * SQLite's `begin immediate` already excludes every other writer.
+   */
+  readonly lockWorkflowScreenshots: string | null;
+}
