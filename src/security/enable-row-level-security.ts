@@ -1,6 +1,7 @@
 import { convertError } from '../database/convert-error.js';
 import type { Database } from '../database/database.js';
 import { InvalidInputError } from '../errors.js';
+import { dialectOfEm, query, transaction } from '../executor/executor.js';
 import { type RowLevelSecurityOptions, rowLevelSecuritySql } from './row-level-security-sql.js';
 
 /**
@@ -13,13 +14,16 @@ import { type RowLevelSecurityOptions, rowLevelSecuritySql } from './row-level-s
  * await enableRowLevelSecurity(owner, { appRole: 'overlay_app' });
  */
 export async function enableRowLevelSecurity(db: Database, options: RowLevelSecurityOptions): Promise<void> {
-  if (db?.dialect !== 'postgresql') {
+  const em = typeof db?.fork === 'function' ? db.fork() : undefined;
+  // A dialect without a tenant setting has no row-level security (SQLite).
+  if (em === undefined || dialectOfEm(em).tenant.setTenant === null) {
     throw new InvalidInputError('db', 'row-level security is a PostgreSQL feature');
   }
   const statements = rowLevelSecuritySql(options);
   try {
-    await db.fork().transactional(async (em) => {
-      for (const sql of statements) await em.execute(sql);
+    // DDL and grants: each text runs once, so none is kept as a named statement.
+    await transaction(em, async () => {
+      for (const sql of statements) await query(em, sql, [], { prepare: false });
     });
   } catch (error) {
     throw convertError(error, 'Enabling row-level security');

@@ -1,10 +1,10 @@
 import type { TenantContext } from '../tenant/tenant-context.js';
 
 /**
- * Wraps a repository so that each of its methods runs as a whole inside one
- * `ctx.transactional` call: under row-level security the reads must also run in a transaction
- * that has set the tenant, and the repository's own transactions then join this one. The
- * wrapped object is still an instance of the repository's class.
+ * Wraps a repository so that each of its methods runs as a whole inside one `ctx.transaction`
+ * call: under row-level security the reads must also run in a transaction that has set the
+ * tenant, and the repository's own transactions then join this one (the tenant is set once).
+ * The wrapped object is still an instance of the repository's class.
  *
  * @example
  * const workflows = runCallsInTransactions(ctx, new WorkflowRepository(ctx));
@@ -14,7 +14,7 @@ export function runCallsInTransactions<T extends object>(ctx: TenantContext, rep
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function' || property === 'constructor') return value;
-      return (...args: unknown[]) => ctx.transactional(() => Reflect.apply(value, target, args));
+      return (...args: unknown[]) => ctx.transaction(() => Reflect.apply(value, target, args));
     },
   });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { requireDialect } from '../database/platform-dialect.js';
+import { requireDialect } from '../dialects/dialect-of.js';
+import { Workflow } from '../entities/workflow.js';
 import { InvalidInputError } from '../errors.js';
 import { usesRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { runCallsInTransactions } from '../security/run-calls-in-transactions.js';
@@ -16,10 +17,11 @@ import { WorkflowRepository } from './workflow-repository.js';
 
 /**
  * Builds the tenant scope of one company on a MikroORM EntityManager (SQLite or PostgreSQL,
- * with this library's entities registered). The scope works in its own fork of `em` (empty
- * identity map), never hands out an EntityManager or QueryBuilder, and never reads, changes or
- * references another company's rows. TENANT_REQUIRED unless `companyId` is a positive integer id (at most 2,147,483,647).
- * If `em` is inside a transaction, the scope's work joins it.
+ * with this library's entities registered). The scope runs hand-written statements on `em`'s
+ * connections (never its entity API or identity map), never hands out an EntityManager or
+ * QueryBuilder, and never reads, changes or references another company's rows. TENANT_REQUIRED
+ * unless `companyId` is a positive integer id (at most 2,147,483,647). If `em` is inside a
+ * transaction, the scope's work joins it.
  *
  * @example
  * const t = createTenantScope(orm.em.fork(), companyId);
@@ -28,9 +30,7 @@ import { WorkflowRepository } from './workflow-repository.js';
 export function createTenantScope(em: EntityManager, companyId: number): TenantScope {
   const id = assertCompanyId(companyId);
   const sqlEm = requireSqlEntityManager(em);
-  const ctx = new ScopeContext(sqlEm, id, requireDialect(sqlEm.getPlatform(), 'em'), {
-    rowLevelSecurity: usesRowLevelSecurity(sqlEm),
-  });
+  const ctx = new ScopeContext(sqlEm, id, { rowLevelSecurity: usesRowLevelSecurity(sqlEm) });
   // Under row-level security every call, reads included, runs in a transaction that sets the tenant.
   const wrap = <T extends object>(repository: T): T =>
     ctx.rowLevelSecurity ? runCallsInTransactions(ctx, repository) : repository;
@@ -50,13 +50,15 @@ function requireSqlEntityManager(em: unknown): SqlEntityManager {
   if (
     typeof candidate !== 'object' ||
     candidate === null ||
-    typeof candidate.fork !== 'function' ||
-    typeof candidate.execute !== 'function' ||
+    typeof candidate.getConnection !== 'function' ||
+    typeof candidate.getTransactionContext !== 'function' ||
+    typeof candidate.getPlatform !== 'function' ||
     typeof candidate.getMetadata !== 'function'
   ) {
     throw new InvalidInputError('em', 'expected a MikroORM EntityManager of a SQL driver (SQLite or PostgreSQL)');
   }
-  const meta = candidate.getMetadata().find('Workflow');
+  requireDialect(candidate.getPlatform(), 'em');
+  const meta = candidate.getMetadata().find(Workflow);
   if (meta?.tableName !== 'workflows') {
     throw new InvalidInputError('em', "this EntityManager's ORM does not register the library's entities");
   }

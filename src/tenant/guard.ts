@@ -1,17 +1,15 @@
 import { convertError } from '../database/convert-error.js';
-import { detachReturned } from './detach.js';
 
 /**
  * Runs one repository call and lets only OverlayDbError out: anything thrown below (a driver
- * error, a MikroORM exception) is converted, with the original kept as `cause`. Entities in the
- * result are detached from the EntityManager that loaded them ({@link detachReturned}).
+ * error, a MikroORM exception) is converted, with the original kept as `cause`.
  *
  * @example
- * return guard('Listing workflows', () => em.find(Workflow, where));
+ * return guard('Listing workflows', async () => mapRows(refs, Workflow, await query(ctx.em, sql, params)));
  */
 export async function guard<T>(context: string, work: () => Promise<T>): Promise<T> {
   try {
-    return detachReturned(await work());
+    return await work();
   } catch (error) {
     throw convertError(error, context);
   }

@@ -1,13 +1,12 @@
 import { convertError } from '../database/convert-error.js';
-import { withNativeConnection } from '../database/native-transaction.js';
 import { HealthLog } from '../entities/health-log.js';
-import { query } from '../executor/executor.js';
+import { query, withConnection } from '../executor/executor.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
 import { type RecordRunInput, type RecordRunResult, recordRun } from '../lifecycle/record-run.js';
 import { LIMITS } from '../validation/limits.js';
 import { rejectUnknownKeys, requireId, requireNumber, requireObject } from '../validation/validators.js';
-import { encodeCursor } from './cursor.js';
+import { keysetPage } from './keyset.js';
 import { mapRows } from './map-rows.js';
 import { DEFAULT_PAGE_SIZE } from './page-size.js';
 import type { TenantContext } from './tenant-context.js';
@@ -84,15 +83,8 @@ export class HealthLogRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await query(this.#ctx.sql, sql, params);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor([String(last.cursor_at), Number(last.id)]) : null;
-      const out = this.#ctx.references();
-      return {
-        items: mapRows(out, HealthLog, page),
-        nextCursor,
-      };
+      const rows = await query(this.#ctx.em, sql, params);
+      return keysetPage(rows, limit, (page) => mapRows(this.#ctx.references(), HealthLog, page));
     } catch (error) {
       throw convertError(error, 'Listing health logs');
     }
@@ -110,9 +102,9 @@ export class HealthLogRepository {
   async summary(workflowId: number): Promise<HealthSummary | null> {
     requireId('workflowId', workflowId);
     try {
-      const em = this.#ctx.sql;
+      const em = this.#ctx.em;
       // Its three statements on one connection of the pool.
-      return await withNativeConnection(em, () =>
+      return await withConnection(em, () =>
         healthSummary(em, this.#ctx.references(), this.#ctx.dialect, this.#ctx.companyId, workflowId),
       );
     } catch (error) {

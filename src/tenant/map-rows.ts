@@ -2,11 +2,9 @@ import {
   type EntityMetadata,
   type EntityName,
   type EntityProperty,
+  type Platform,
   ReferenceKind,
-  ScalarReference,
-  Utils,
 } from '@mikro-orm/core';
-import { InvalidInputError } from '../errors.js';
 import { prototypeWithExtra } from './attach-extra.js';
 import type { ReferenceSource } from './reference-source.js';
 
@@ -15,8 +13,9 @@ import type { ReferenceSource } from './reference-source.js';
 // instance at a time: about 20 µs a row, several times the cost of the query for a page of 50.
 // What the factory's hydrator does to each value (custom types, booleans, many-to-one
 // references) is done here from the same metadata, so values and JSON are the same (a test
-// compares both paths field by field). Returned entities are detached snapshots: nothing
-// tracks them, so nothing a caller changes on one is ever flushed.
+// compares both paths field by field). This is the library's one hydration: every entity it
+// returns is made here. Returned entities are detached: nothing tracks them, so nothing a caller
+// changes on one is ever flushed, and none reaches an EntityManager.
 
 enum Kind {
   Plain,
@@ -34,9 +33,12 @@ interface Column {
 
 interface Plan {
   prototype: object;
+  /** Mapped columns that are not hidden, set as plain own properties. */
   columns: Column[];
-  /** Lazy scalar properties (a user's password hash), which MikroORM may wrap in a ScalarReference. */
-  lazyReferences: EntityProperty[];
+  /** Hidden columns (a company's invite token): readable by name, left out of JSON and `util.inspect`. */
+  hidden: Column[];
+  /** Every mapped column, hidden or not, in property order. */
+  all: Column[];
 }
 
 const plans = new WeakMap<EntityMetadata, Plan>();
@@ -44,9 +46,9 @@ const plans = new WeakMap<EntityMetadata, Plan>();
 function planOf(meta: EntityMetadata): Plan {
   let plan = plans.get(meta);
   if (plan) return plan;
-  const columns: Column[] = [];
+  const all: Column[] = [];
   for (const prop of meta.props) {
-    // Lazy properties (a user's password hash) are never part of what the scope returns.
+    // Lazy properties (a user's password hash) are never read.
     if (prop.persist === false || prop.lazy || !prop.fieldNames || prop.fieldNames.length !== 1) continue;
     let kind: Kind;
     if (prop.kind === ReferenceKind.MANY_TO_ONE) kind = Kind.Reference;
@@ -54,10 +56,14 @@ function planOf(meta: EntityMetadata): Plan {
     else if (prop.customType) kind = Kind.Custom;
     else if (prop.runtimeType === 'boolean') kind = Kind.Boolean;
     else kind = Kind.Plain;
-    columns.push({ name: prop.name, field: prop.fieldNames[0], kind, prop });
+    all.push({ name: prop.name, field: prop.fieldNames[0], kind, prop });
   }
-  const lazyReferences = meta.props.filter((prop) => prop.lazy && prop.kind === ReferenceKind.SCALAR);
-  plan = { prototype: meta.prototype, columns, lazyReferences };
+  plan = {
+    prototype: meta.prototype,
+    columns: all.filter((column) => !column.prop.hidden),
+    hidden: all.filter((column) => column.prop.hidden),
+    all,
+  };
   plans.set(meta, plan);
   return plan;
 }
@@ -69,7 +75,27 @@ function planOf(meta: EntityMetadata): Plan {
  * mappedColumns(orm.getMetadata().get('Workflow')); // ['id', 'company_id', …]
  */
 export function mappedColumns(meta: EntityMetadata): string[] {
-  return planOf(meta).columns.map((column) => column.field);
+  return planOf(meta).all.map((column) => column.field);
+}
+
+const loadLists = new WeakMap<EntityMetadata, string>();
+
+/**
+ * The quoted column list a reference load reads of `meta`'s table: what {@link mapRows} maps,
+ * without hidden properties (a company's invite token is never read through a reference).
+ *
+ * @example
+ * `select ${loadColumns(meta, em.getPlatform())} from "users" where "id" = ? and "company_id" = ?`
+ */
+export function loadColumns(meta: EntityMetadata, platform: Platform): string {
+  let list = loadLists.get(meta);
+  if (list === undefined) {
+    list = planOf(meta)
+      .columns.map((column) => platform.quoteIdentifier(column.field))
+      .join(', ');
+    loadLists.set(meta, list);
+  }
+  return list;
 }
 
 /** A computed column of the rows that becomes an extra field of each entity (and of its JSON). */
@@ -83,11 +109,13 @@ export interface ExtraColumn {
  * Turns rows (column names as keys, as the driver returns them) into entities of `entity`:
  * custom types converted as MikroORM converts them, booleans as booleans, many-to-one columns
  * as references from `refs`. Extra columns of a row are ignored; a column the row lacks stays
- * unset, as MikroORM leaves it. With `extra`, each entity also gets `extra.key` from a computed
- * column (an own field, and in the entity's JSON).
+ * unset, as MikroORM leaves it. Hidden properties (a company's invite token) are readable by
+ * name but not enumerable, so JSON and `util.inspect` leave them out; lazy ones (a user's
+ * password hash) are never read. With `extra`, each entity also gets `extra.key` from a computed column (an own field, and in
+ * the entity's JSON).
  *
  * @example
- * const steps = mapRows(new ReferenceSource(ctx.em), Step, rows);
+ * const steps = mapRows(ctx.references(), Step, rows);
  */
 export function mapRows<T extends object>(
   refs: ReferenceSource,
@@ -95,9 +123,10 @@ export function mapRows<T extends object>(
   rows: readonly Record<string, unknown>[],
   extra?: ExtraColumn,
 ): T[] {
-  const meta = refs.metadata.get<T>(Utils.className(entity));
+  const meta = refs.metadata.get<T>(entity);
   const plan = planOf(meta as EntityMetadata);
   const columns = plan.columns;
+  const hidden = plan.hidden.length > 0;
   const prototype = extra ? prototypeWithExtra(plan.prototype, extra.key) : plan.prototype;
   const platform = refs.platform;
   const out: T[] = new Array(rows.length);
@@ -109,77 +138,35 @@ export function mapRows<T extends object>(
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c];
       const value = row[column.field];
-      if (value === undefined) continue;
-      if (value === null) {
-        target[column.name] = null;
-        continue;
-      }
-      switch (column.kind) {
-        case Kind.Plain:
-          target[column.name] = value;
-          break;
-        case Kind.Boolean:
-          target[column.name] = !!value;
-          break;
-        case Kind.Custom:
-          target[column.name] = column.prop.customType!.convertToJSValue(value, platform);
-          break;
-        case Kind.Reference:
-          target[column.name] = refs.reference(column.prop.targetMeta!, value);
-          break;
-      }
+      if (value !== undefined) target[column.name] = value === null ? null : jsValue(column, value, refs, platform);
     }
+    if (hidden) mapHidden(plan, refs, row, target);
     if (extra) target[extra.key] = extra.value(row[extra.column]);
     out[i] = Object.setPrototypeOf(target, prototype) as T;
   }
   return out;
 }
 
-/**
- * A detached copy of an entity MikroORM loaded (or created): what {@link mapRows} would have made
- * of its row, with many-to-one values as references from `refs`. MikroORM's entity keeps the
- * EntityManager that loaded it (`wrap(e, true).__em`), and with it every company's rows; the copy
- * keeps none. Hidden properties (a company's invite token) stay readable by name but are not
- * enumerable, so `util.inspect` and JSON leave them out.
- *
- * @example
- * const user = snapshotOf(new ReferenceSource(em), await em.findOneOrFail(User, id));
- */
-export function snapshotOf<T extends object>(refs: ReferenceSource, entity: T): T {
-  const plan = planOf((entity as unknown as { __meta: EntityMetadata }).__meta);
-  const source = entity as Record<string, unknown>;
-  const target: Record<string, unknown> = {};
-  for (const column of plan.columns) {
-    const value = source[column.name];
-    if (value === undefined) continue;
-    if (value !== null && column.kind === Kind.Reference) {
-      const targetMeta = column.prop.targetMeta!;
-      // A Reference and an entity both expose the primary key, neither needs loading for it.
-      target[column.name] = refs.reference(targetMeta, (value as Record<string, unknown>)[targetMeta.primaryKeys[0]]);
-    } else if (column.prop.hidden) {
-      Object.defineProperty(target, column.name, { value, enumerable: false, writable: true, configurable: true });
-    } else {
-      target[column.name] = value;
-    }
+/** The JavaScript value of one non-null column value, as MikroORM's hydrator makes it. */
+function jsValue(column: Column, value: unknown, refs: ReferenceSource, platform: Platform): unknown {
+  switch (column.kind) {
+    case Kind.Plain:
+      return value;
+    case Kind.Boolean:
+      return !!value;
+    case Kind.Custom:
+      return column.prop.customType!.convertToJSValue(value, platform);
+    case Kind.Reference:
+      return refs.reference(column.prop.targetMeta!, value);
   }
-  // A lazy property MikroORM left unloaded (a user's password hash) stays an unloaded reference
-  // that cannot be loaded: loading it needed the EntityManager the copy drops.
-  for (const prop of plan.lazyReferences) {
-    const value = source[prop.name];
-    if (value instanceof ScalarReference && !value.isInitialized()) target[prop.name] = new UnloadedScalar(prop.name);
-  }
-  return Object.setPrototypeOf(target, plan.prototype) as T;
 }
 
-/** An unloaded lazy property of a detached entity: `isInitialized()` false, `load()` INVALID_INPUT. */
-class UnloadedScalar<T> extends ScalarReference<T> {
-  readonly #field: string;
-  constructor(field: string) {
-    super(undefined, false);
-    this.#field = field;
-  }
-
-  override async load(): Promise<T | undefined> {
-    throw new InvalidInputError(this.#field, 'is not loaded through an entity this library returned');
+/** The hidden properties of one row (rare: a company's invite token). */
+function mapHidden(plan: Plan, refs: ReferenceSource, row: Record<string, unknown>, target: object): void {
+  for (const column of plan.hidden) {
+    const raw = row[column.field];
+    if (raw === undefined) continue;
+    const value = raw === null ? null : jsValue(column, raw, refs, refs.platform);
+    Object.defineProperty(target, column.name, { value, enumerable: false, writable: true, configurable: true });
   }
 }

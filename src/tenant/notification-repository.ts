@@ -10,7 +10,7 @@ import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
 import { query } from '../executor/executor.js';
 import { insertNotification } from '../lifecycle/insert-notification.js';
 import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
-import { sqlBoolean, sqlTimestamp } from '../lifecycle/sql.js';
+import { sqlBoolean } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -23,7 +23,7 @@ import {
   requireOneOf,
   requireString,
 } from '../validation/validators.js';
-import { encodeCursor } from './cursor.js';
+import { keysetPage } from './keyset.js';
 import { mapRows } from './map-rows.js';
 import { DEFAULT_PAGE_SIZE } from './page-size.js';
 import { readColumns } from './read-columns.js';
@@ -111,7 +111,7 @@ export class NotificationRepository {
     const actionUrl = optionalString('actionUrl', data.actionUrl, { max: LIMITS.url }) ?? null;
     const workflowId = optionalId('workflowId', data.workflowId) ?? null;
     try {
-      const created = await insertNotification(this.#ctx.sql, this.#ctx.references(), this.#ctx.dialect, {
+      const created = await insertNotification(this.#ctx.em, this.#ctx.references(), this.#ctx.dialect, {
         companyId: this.#ctx.companyId,
         workflowId,
         type,
@@ -150,16 +150,13 @@ export class NotificationRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await query(this.#ctx.sql, sql, params);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor =
-        rows.length > limit && last
-          ? encodeCursor([sqlBoolean(last.read), String(last.cursor_at), Number(last.id)])
-          : null;
-      const out = this.#ctx.references();
-      const items = mapRows(out, Notification, page);
-      return { items, nextCursor };
+      const rows = await query(this.#ctx.em, sql, params);
+      return keysetPage(
+        rows,
+        limit,
+        (page) => mapRows(this.#ctx.references(), Notification, page),
+        (last) => [sqlBoolean(last.read)],
+      );
     } catch (error) {
       throw convertError(error, 'Listing notifications');
     }
@@ -176,7 +173,7 @@ export class NotificationRepository {
   async markRead(id: number, userId: number): Promise<Notification> {
     requireId('id', id);
     requireId('userId', userId);
-    const { sql: em, companyId } = this.#ctx;
+    const { em, companyId } = this.#ctx;
     try {
       // One statement on the common path; the tenant check of the user is part of its WHERE.
       const rows = await query(
@@ -184,7 +181,7 @@ export class NotificationRepository {
         'update "notifications" set "read" = true, "read_at" = coalesce("read_at", ?), "read_by" = coalesce("read_by", ?) ' +
           'where "id" = ? and "company_id" = ? ' +
           `and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning ${readColumns('notifications')}`,
-        [sqlTimestamp(new Date()), userId, id, companyId, userId, companyId],
+        [new Date().toISOString(), userId, id, companyId, userId, companyId],
       );
       if (rows.length > 0) return mapRows(this.#ctx.references(), Notification, rows)[0];
       await this.#assertUser(userId);
@@ -203,14 +200,14 @@ export class NotificationRepository {
    */
   async markAllRead(userId: number): Promise<number> {
     requireId('userId', userId);
-    const { sql: em, companyId } = this.#ctx;
+    const { em, companyId } = this.#ctx;
     try {
       const rows = await query(
         em,
         'update "notifications" set "read" = true, "read_at" = ?, "read_by" = ? ' +
           'where "company_id" = ? and "read" = false ' +
           'and exists (select 1 from "users" u where u."id" = ? and u."company_id" = ?) returning "id"',
-        [sqlTimestamp(new Date()), userId, companyId, userId, companyId],
+        [new Date().toISOString(), userId, companyId, userId, companyId],
       );
       if (rows.length === 0) await this.#assertUser(userId);
       return rows.length;
@@ -220,7 +217,7 @@ export class NotificationRepository {
   }
 
   async #assertUser(userId: number): Promise<void> {
-    const rows = await query(this.#ctx.sql, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
+    const rows = await query(this.#ctx.em, 'select 1 as ok from "users" where "id" = ? and "company_id" = ?', [
       userId,
       this.#ctx.companyId,
     ]);

@@ -10,8 +10,8 @@ const CHUNK = 500;
 
 /**
  * Which of `ids` name rows of `table` that belong to the scope's company. One query per 500
- * ids, with the company predicate in each. On PostgreSQL the rows found are locked `for key
- * share` until the transaction ends (the lock the foreign-key check of the write would take):
+ * ids, with the company predicate in each. The rows found are locked (PostgreSQL: `for key
+ * share`) until the transaction ends (the lock the foreign-key check of the write would take):
  * a concurrent delete of one either waits for the write, or commits first and the row is not
  * found here. Without it, a row deleted between this check and the write made the write fail
  * on the foreign key instead of giving CROSS_TENANT_REFERENCE.
@@ -22,11 +22,11 @@ const CHUNK = 500;
 export async function findOwnedIds(ctx: TenantContext, table: OwnedTable, ids: Iterable<number>): Promise<Set<number>> {
   const unique = [...new Set(ids)];
   const found = new Set<number>();
-  const lock = ctx.dialect === 'postgresql' ? ' for key share' : '';
+  const lock = ctx.dialect.rowLock('key share');
   for (let i = 0; i < unique.length; i += CHUNK) {
     const chunk = unique.slice(i, i + CHUNK);
     const rows = await query<{ id: number | string }>(
-      ctx.sql,
+      ctx.em,
       `select "id" from "${table}" where "company_id" = ? and "id" in (${chunk.map(() => '?').join(', ')})${lock}`,
       [ctx.companyId, ...chunk],
     );

@@ -84,6 +84,7 @@ const READ_COLUMNS = {
     'read_at',
     'created_at',
   ],
+  users: ['id', 'company_id', 'email', 'name', 'role', 'created_at', 'last_login_at'],
   screenshots: [
     'id',
     'company_id',

@@ -1,10 +1,16 @@
 import { Screenshot } from '../entities/screenshot.js';
+import { query } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { mapRows } from './map-rows.js';
 import { readColumns } from './read-columns.js';
-import { ownQuery, readFork } from './read-fork.js';
 import type { TenantContext } from './tenant-context.js';
+
+const SELECT_SCREENSHOT_SQL = `select ${readColumns('screenshots')} from "screenshots" where "id" = ? and "company_id" = ?`;
+const SELECT_WORKFLOW_SCREENSHOTS_SQL =
+  `select ${readColumns('screenshots')} from "screenshots" where "company_id" = ? and "workflow_id" = ? union ` +
+  `select ${readColumns('screenshots', '"sc"')} from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ` +
+  'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"';
 
 /**
  * The screenshots of one company (read-only here; they are stored through `dedupeScreenshot`).
@@ -27,9 +33,11 @@ export class ScreenshotRepository {
    */
   async get(id: number): Promise<Screenshot | null> {
     const sid = requireId('id', id);
-    return guard('Reading a screenshot', () =>
-      readFork(this.#ctx).findOne(Screenshot, { id: sid, company: this.#ctx.companyId }, ownQuery()),
-    );
+    const ctx = this.#ctx;
+    return guard('Reading a screenshot', async () => {
+      const rows = await query(ctx.em, SELECT_SCREENSHOT_SQL, [sid, ctx.companyId]);
+      return rows.length === 0 ? null : mapRows(ctx.references(), Screenshot, rows)[0];
+    });
   }
 
   /**
@@ -44,13 +52,7 @@ export class ScreenshotRepository {
     const wid = requireId('workflowId', workflowId);
     const c = this.#ctx.companyId;
     return guard('Listing screenshots', async () => {
-      const rows = await this.#ctx.sql.execute<Record<string, unknown>[]>(
-        `select ${readColumns('screenshots')} from "screenshots" where "company_id" = ? and "workflow_id" = ? union ` +
-          `select ${readColumns('screenshots', '"sc"')} from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ` +
-          'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"',
-        [c, wid, c, wid, c],
-        'all',
-      );
+      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SCREENSHOTS_SQL, [c, wid, c, wid, c]);
       return mapRows(this.#ctx.references(), Screenshot, rows);
     });
   }

@@ -1,15 +1,18 @@
 import { Step } from '../entities/step.js';
 import { NotFoundError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, type SqlParam } from '../executor/executor.js';
 import { applyLabels } from '../lifecycle/apply-labels.js';
-import { sqlJson } from '../lifecycle/sql.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
+import { mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
-import { ownQuery, readFork } from './read-fork.js';
+import { readColumns } from './read-columns.js';
 import { parseStepPatch, parseStepUpdateOptions, type StepPatch, type StepUpdateOptions } from './step-patch.js';
 import type { TenantContext } from './tenant-context.js';
+
+const SELECT_STEP_SQL = `select ${readColumns('steps')} from "steps" where "id" = ? and "company_id" = ?`;
+const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
 
 /**
  * The steps of one company's workflows. Reads carry the company predicate; writes check that
@@ -34,12 +37,9 @@ export class StepRepository {
    */
   async listByWorkflow(workflowId: number): Promise<Step[]> {
     const wid = requireId('workflowId', workflowId);
-    return guard('Listing steps', () =>
-      readFork(this.#ctx).find(
-        Step,
-        { workflow: wid, company: this.#ctx.companyId },
-        ownQuery({ orderBy: { stepNumber: 'asc' } as const }),
-      ),
+    const ctx = this.#ctx;
+    return guard('Listing steps', async () =>
+      mapRows(ctx.references(), Step, await query(ctx.em, SELECT_STEPS_SQL, [wid, ctx.companyId])),
     );
   }
 
@@ -51,9 +51,11 @@ export class StepRepository {
    */
   async get(id: number): Promise<Step | null> {
     const sid = requireId('id', id);
-    return guard('Reading a step', () =>
-      readFork(this.#ctx).findOne(Step, { id: sid, company: this.#ctx.companyId }, ownQuery()),
-    );
+    const ctx = this.#ctx;
+    return guard('Reading a step', async () => {
+      const rows = await query(ctx.em, SELECT_STEP_SQL, [sid, ctx.companyId]);
+      return rows.length === 0 ? null : mapRows(ctx.references(), Step, rows)[0];
+    });
   }
 
   /**
@@ -71,43 +73,43 @@ export class StepRepository {
     const changes = parseStepPatch(patch);
     const { editedBy } = parseStepUpdateOptions(options);
     const ctx = this.#ctx;
-    return ctx.transactional(async (em) => {
+    return ctx.transaction(async (em) => {
       if (!(await lockRow(ctx, 'steps', ['id'], sid))) throw new NotFoundError('Step', sid);
       if (editedBy !== null) await requireOwnedIds(ctx, 'users', 'editedBy', [editedBy]);
       if (changes.screenshotId != null)
         await requireOwnedIds(ctx, 'screenshots', 'screenshotId', [changes.screenshotId]);
 
-      const now = new Date();
-      const data: Record<string, unknown> = {};
-      if (changes.fieldLabel !== undefined) Object.assign(data, { fieldLabel: changes.fieldLabel, labelEdited: true });
+      const now = new Date().toISOString();
+      const set: Record<string, SqlParam> = {};
+      if (changes.fieldLabel !== undefined) Object.assign(set, { field_label: changes.fieldLabel, label_edited: true });
       if (changes.instruction !== undefined) {
-        Object.assign(data, { instruction: changes.instruction, instructionEdited: true });
+        Object.assign(set, { instruction: changes.instruction, instruction_edited: true });
       }
       if (changes.fieldLabel !== undefined || changes.instruction !== undefined) {
-        Object.assign(data, { editedAt: now, editedBy });
-      }
-      if (changes.healedAt !== undefined) data.healedAt = changes.healedAt;
-      else if (changes.healedSelectors != null) data.healedAt = now;
-      if (changes.healingConfidence !== undefined) data.healingConfidence = changes.healingConfidence;
-      if (changes.healingMethod !== undefined) data.healingMethod = changes.healingMethod;
-      if (changes.screenshotId !== undefined) data.screenshot = changes.screenshotId;
-
-      if (Object.keys(data).length > 0) {
-        const changed = await em.nativeUpdate(Step, { id: sid, company: ctx.companyId }, data);
-        if (changed !== 1) throw new NotFoundError('Step', sid);
+        Object.assign(set, { edited_at: now, edited_by: editedBy });
       }
       if (changes.healedSelectors !== undefined) {
-        // As JSON text, not through nativeUpdate: MikroORM's query builder takes an object with a
-        // `constructor` key for something else and throws, though it is valid JSON.
-        await query(em, 'update "steps" set "healed_selectors" = ? where "id" = ? and "company_id" = ?', [
-          sqlJson(changes.healedSelectors),
-          sid,
-          ctx.companyId,
-        ]);
+        // As JSON text: jsonb takes the text, SQLite stores it (a `constructor` key included).
+        set.healed_selectors = changes.healedSelectors === null ? null : JSON.stringify(changes.healedSelectors);
       }
-      const step = await readFork(ctx).findOne(Step, { id: sid, company: ctx.companyId }, ownQuery());
-      if (!step) throw new NotFoundError('Step', sid);
-      return step;
+      if (changes.healedAt !== undefined) set.healed_at = changes.healedAt?.toISOString() ?? null;
+      else if (changes.healedSelectors != null) set.healed_at = now;
+      if (changes.healingConfidence !== undefined) set.healing_confidence = changes.healingConfidence;
+      if (changes.healingMethod !== undefined) set.healing_method = changes.healingMethod;
+      if (changes.screenshotId !== undefined) set.screenshot_id = changes.screenshotId;
+
+      const columns = Object.keys(set);
+      const rows =
+        columns.length === 0
+          ? await query(em, SELECT_STEP_SQL, [sid, ctx.companyId])
+          : await query(
+              em,
+              `update "steps" set ${columns.map((c) => `"${c}" = ?`).join(', ')} ` +
+                `where "id" = ? and "company_id" = ? returning ${readColumns('steps')}`,
+              [...columns.map((c) => set[c]), sid, ctx.companyId],
+            );
+      if (rows.length !== 1) throw new NotFoundError('Step', sid);
+      return mapRows(ctx.references(), Step, rows)[0];
     });
   }
 

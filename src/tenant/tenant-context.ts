@@ -1,24 +1,29 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import type { ReferenceSource } from './reference-source.js';
 
 /**
- * What every repository of a tenant scope is built from. The EntityManager here is the
- * scope's own fork: repositories use it, and none of them ever returns it (or a
- * QueryBuilder) to the caller.
+ * What every repository of a tenant scope is built from: the company, the dialect module and the
+ * EntityManager its statements run on (through the executor's `query`, never MikroORM's entity
+ * API). Repositories never hand the EntityManager out.
  */
 export interface TenantContext {
   /** The company every read is filtered by and every write is stamped with. */
   readonly companyId: number;
-  readonly dialect: Dialect;
-  /** The scope's own forked EntityManager. Internal: never handed out of the scope. */
+  /** The dialect module of the scope's database (`ctx.dialect.tenant`, `ctx.dialect.rowLock(…)`, …). */
+  readonly dialect: SqlDialect;
+  /**
+   * The EntityManager the scope's statements run on: `query(ctx.em, …)` runs inside the scope's
+   * transaction when one is running in this async context, else inside the host's transaction,
+   * else on a pooled connection. Internal: never handed out of the scope.
+   */
   readonly em: SqlEntityManager;
-  /** Where hand-written statements run (the transaction's EntityManager inside one). Internal. */
-  readonly sql: SqlEntityManager;
   /** Where the entities one call returns get their relation references. */
   references(): ReferenceSource;
-  /** Runs `work` in one transaction (a nested call joins the outer transaction). */
-  transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T>;
-  /** Runs `work`, which runs hand-written statements on `sql` only, in one transaction (cheaper). */
-  sqlTransaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction (a nested call joins the outer one, as does a transaction the
+   * host's EntityManager is in). Under row-level security the tenant is set first. Errors come
+   * out as OverlayDbError.
+   */
+  transaction<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T>;
 }

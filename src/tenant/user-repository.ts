@@ -1,8 +1,14 @@
 import { User } from '../entities/user.js';
+import { query } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
-import { ownQuery, readFork } from './read-fork.js';
+import { mapRows } from './map-rows.js';
+import { readColumns } from './read-columns.js';
 import type { TenantContext } from './tenant-context.js';
+
+// The password hash is not among the columns read.
+const SELECT_USER_SQL = `select ${readColumns('users')} from "users" where "id" = ? and "company_id" = ?`;
+const SELECT_USERS_SQL = `select ${readColumns('users')} from "users" where "company_id" = ? order by "id" asc`;
 
 /**
  * A user as the tenant scope returns it: never with its password hash.
@@ -13,9 +19,8 @@ import type { TenantContext } from './tenant-context.js';
 export type PublicUser = Omit<User, 'passwordHash'>;
 
 /**
- * The users of one company. `passwordHash` is never read (these queries do not select it) and
- * cannot be loaded later through a returned user: the lazy reference MikroORM puts on the
- * entity would fetch it on `.load()`, so it is replaced by a read-only `undefined`.
+ * The users of one company. `passwordHash` is never read (these statements do not select it),
+ * and a returned user has no way to load it: the property is a read-only `undefined`.
  *
  * @example
  * const people = await db.forCompany(companyId).users.list();
@@ -35,13 +40,10 @@ export class UserRepository {
    */
   async get(id: number): Promise<PublicUser | null> {
     const uid = requireId('id', id);
+    const ctx = this.#ctx;
     return guard('Reading a user', async () => {
-      const user = await readFork(this.#ctx).findOne(
-        User,
-        { id: uid, company: this.#ctx.companyId },
-        ownQuery({ exclude: ['passwordHash'] as const }),
-      );
-      return user && withoutPasswordHash(user);
+      const rows = await query(ctx.em, SELECT_USER_SQL, [uid, ctx.companyId]);
+      return rows.length === 0 ? null : withoutPasswordHash(mapRows(ctx.references(), User, rows)[0]);
     });
   }
 
@@ -52,18 +54,14 @@ export class UserRepository {
    * const users = await t.users.list();
    */
   async list(): Promise<PublicUser[]> {
-    return guard('Listing users', async () => {
-      const users = await readFork(this.#ctx).find(
-        User,
-        { company: this.#ctx.companyId },
-        ownQuery({ orderBy: { id: 'asc' } as const, exclude: ['passwordHash'] as const }),
-      );
-      return users.map(withoutPasswordHash);
-    });
+    const ctx = this.#ctx;
+    return guard('Listing users', async () =>
+      mapRows(ctx.references(), User, await query(ctx.em, SELECT_USERS_SQL, [ctx.companyId])).map(withoutPasswordHash),
+    );
   }
 }
 
-function withoutPasswordHash(user: PublicUser): PublicUser {
+function withoutPasswordHash(user: User): PublicUser {
   Object.defineProperty(user, 'passwordHash', {
     value: undefined,
     enumerable: false,

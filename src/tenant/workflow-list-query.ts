@@ -1,5 +1,6 @@
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from '../entities/workflow.js';
+import type { SqlParam } from '../executor/executor.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalId,
@@ -9,7 +10,7 @@ import {
   requireOneOf,
   requireString,
 } from '../validation/validators.js';
-import { cursorId, cursorTime, decodeCursor } from './cursor.js';
+import { cursorAtColumn, decodeKeyset, type KeysetPosition, keysetCondition } from './keyset.js';
 import { DEFAULT_PAGE_SIZE } from './page-size.js';
 import { readColumns } from './read-columns.js';
 
@@ -37,11 +38,9 @@ export interface ParsedWorkflowListOptions {
   tag: string | null;
   createdBy: number | null;
   limit: number;
-  after: { createdAt: string; id: number } | null;
+  after: KeysetPosition | null;
 }
 
-/** Column holding the exact `created_at` of a row as text, for the next cursor. */
-export const CURSOR_COLUMN = 'cursor_created_at';
 /** Column holding each row's step count. */
 export const STEP_COUNT_COLUMN = 'step_count';
 
@@ -56,11 +55,7 @@ const KEYS = ['status', 'tag', 'createdBy', 'limit', 'cursor'] as const;
 export function parseWorkflowListOptions(value: unknown): ParsedWorkflowListOptions {
   const options = value === undefined ? {} : requireObject('options', value);
   rejectUnknownKeys('options', options, KEYS);
-  let after: ParsedWorkflowListOptions['after'] = null;
-  if (options.cursor !== undefined && options.cursor !== null) {
-    const [createdAt, id] = decodeCursor('cursor', options.cursor, 2);
-    after = { createdAt: cursorTime('cursor', createdAt), id: cursorId('cursor', id) };
-  }
+  const after = decodeKeyset(options.cursor)?.after ?? null;
   return {
     status: options.status === undefined ? null : requireOneOf('status', options.status, WORKFLOW_STATUSES),
     tag: options.tag === undefined ? null : requireString('tag', options.tag),
@@ -74,28 +69,22 @@ export function parseWorkflowListOptions(value: unknown): ParsedWorkflowListOpti
 }
 
 /**
- * The one statement `workflows.list` runs for a page: the company predicate first, newest first
- * on (created_at, id), a row-value keyset condition instead of OFFSET, and one row more than
- * the page to tell whether another page follows. Served by the index (company_id, created_at, id);
- * each row's step count is a correlated count on the steps' (workflow_id, step_number) index,
- * company-checked like everything else.
+ * The one statement `workflows.list` runs for a page: the company predicate first, then the
+ * keyset paginator's newest-first condition on (created_at, id) and one row more than the page
+ * (see keyset.ts). Served by the index (company_id, created_at, id); each row's step count is a
+ * correlated count on the steps' (workflow_id, step_number) index, company-checked like
+ * everything else.
  *
  * @example
- * const { sql, params } = buildWorkflowListQuery('sqlite', 7, parseWorkflowListOptions({}));
+ * const { sql, params } = buildWorkflowListQuery(dialectOfEm(em), 7, parseWorkflowListOptions({}));
  */
 export function buildWorkflowListQuery(
-  dialect: Dialect,
+  dialect: SqlDialect,
   companyId: number,
   options: ParsedWorkflowListOptions,
-): { sql: string; params: unknown[] } {
-  const pg = dialect === 'postgresql';
-  // The cursor keeps the stored value exactly (PostgreSQL keeps microseconds, JavaScript dates
-  // only milliseconds): a rounded position would skip or repeat rows.
-  const cursorColumn = pg
-    ? `to_char("w"."created_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
-    : '"w"."created_at"';
+): { sql: string; params: SqlParam[] } {
   const where = ['"w"."company_id" = ?'];
-  const params: unknown[] = [companyId];
+  const params: SqlParam[] = [companyId];
   if (options.status !== null) {
     where.push('"w"."status" = ?');
     params.push(options.status);
@@ -105,20 +94,16 @@ export function buildWorkflowListQuery(
     params.push(options.createdBy);
   }
   if (options.tag !== null) {
-    where.push(
-      pg ? '"w"."tags" @> ?::jsonb' : 'exists (select 1 from json_each("w"."tags") where json_each.value = ?)',
-    );
-    params.push(pg ? JSON.stringify([options.tag]) : options.tag);
+    const tag = dialect.tenant.hasTag('"w"."tags"', options.tag);
+    where.push(tag.sql);
+    params.push(...tag.params);
   }
-  if (options.after !== null) {
-    where.push(pg ? '("w"."created_at", "w"."id") < (?::timestamptz, ?)' : '("w"."created_at", "w"."id") < (?, ?)');
-    params.push(options.after.createdAt, options.after.id);
-  }
-  params.push(options.limit + 1);
+  const after = keysetCondition('"w"."created_at"', '"w"."id"', options.after);
+  params.push(...after.params, options.limit + 1);
   const sql =
-    `select ${readColumns('workflows', '"w"')}, ${cursorColumn} as "${CURSOR_COLUMN}", ` +
+    `select ${readColumns('workflows', '"w"')}, ${cursorAtColumn(dialect, '"w"."created_at"')}, ` +
     `(select count(*) from "steps" as "s" where "s"."workflow_id" = "w"."id" and "s"."company_id" = "w"."company_id") as "${STEP_COUNT_COLUMN}" ` +
-    `from "workflows" as "w" where ${where.join(' and ')} ` +
+    `from "workflows" as "w" where ${where.join(' and ')}${after.sql} ` +
     'order by "w"."created_at" desc, "w"."id" desc limit ?';
   return { sql, params };
 }

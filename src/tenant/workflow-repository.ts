@@ -1,28 +1,23 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
-import { withNativeConnection } from '../database/native-transaction.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { NotFoundError } from '../errors.js';
-import { query, type SqlParam } from '../executor/executor.js';
-import { sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
+import { query, type SqlParam, withConnection } from '../executor/executor.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
 import { attachExtra } from './attach-extra.js';
-import { encodeCursor } from './cursor.js';
 import { guard } from './guard.js';
-import { insertSteps } from './insert-steps.js';
+import { keysetPage } from './keyset.js';
 import { lockRow } from './lock-row.js';
 import { type ExtraColumn, mapRows } from './map-rows.js';
 import { requireOwnedIds } from './owned-ids.js';
 import { readColumns } from './read-columns.js';
-import { ownQuery, readFork } from './read-fork.js';
 import { rehomeSharedScreenshots } from './rehome-shared-screenshots.js';
 import type { TenantContext } from './tenant-context.js';
 import { parseWorkflowCreate, type WorkflowCreateInput } from './workflow-create-input.js';
 import {
   buildWorkflowListQuery,
-  CURSOR_COLUMN,
   parseWorkflowListOptions,
   STEP_COUNT_COLUMN,
   type WorkflowListOptions,
@@ -38,6 +33,21 @@ const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, v
 
 const SELECT_WORKFLOW_SQL = `select ${readColumns('workflows')} from "workflows" where "id" = ? and "company_id" = ?`;
 const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
+const DELETE_WORKFLOW_SQL = 'delete from "workflows" where "id" = ? and "company_id" = ? returning "id"';
+
+/** The column of each field of {@link WorkflowPatch}. */
+const PATCH_COLUMNS = {
+  name: 'name',
+  startingUrl: 'starting_url',
+  description: 'description',
+  tags: 'tags',
+  status: 'status',
+} as const satisfies Record<keyof WorkflowPatch, string>;
+
+/** A JSON value as a statement parameter: jsonb takes the text, SQLite stores it. */
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
 
 /**
  * A workflow with `steps`, its steps ordered by `stepNumber` (also in its JSON).
@@ -94,8 +104,7 @@ export class WorkflowRepository {
   async create(input: WorkflowCreateInput): Promise<Workflow> {
     const parsed = parseWorkflowCreate(input);
     const ctx = this.#ctx;
-    return ctx.sqlTransaction(async () => {
-      const em = ctx.sql;
+    return ctx.transaction(async (em) => {
       if (parsed.createdBy !== null) await requireOwnedIds(ctx, 'users', 'createdBy', [parsed.createdBy]);
       const firstUse = new Map<number, number>();
       parsed.steps.forEach((s, i) => {
@@ -103,7 +112,7 @@ export class WorkflowRepository {
       });
       await requireOwnedIds(ctx, 'screenshots', (id) => `steps[${firstUse.get(id)}].screenshotId`, firstUse.keys());
 
-      const now = sqlTimestamp(new Date());
+      const now = new Date().toISOString();
       let rows: Record<string, unknown>[];
       try {
         rows = await query(em, INSERT_WORKFLOW_SQL, [
@@ -112,7 +121,7 @@ export class WorkflowRepository {
           parsed.name,
           parsed.description,
           parsed.startingUrl,
-          sqlJson(parsed.tags),
+          json(parsed.tags),
           parsed.steps.length > 0 ? 'processing' : 'draft',
           now,
           now,
@@ -122,12 +131,10 @@ export class WorkflowRepository {
         if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', ctx.companyId);
         throw error;
       }
-      await insertSteps(
-        em,
-        ctx.dialect,
-        { companyId: ctx.companyId, workflowId: Number(rows[0].id), createdAt: now },
-        parsed.steps,
-      );
+      const target = { companyId: ctx.companyId, workflowId: Number(rows[0].id), createdAt: now };
+      for (const insert of ctx.dialect.tenant.insertSteps(target, parsed.steps)) {
+        await query(em, insert.sql, insert.params);
+      }
       return mapRows(ctx.references(), Workflow, rows)[0];
     });
   }
@@ -142,7 +149,7 @@ export class WorkflowRepository {
   async get(id: number): Promise<Workflow | null> {
     const wid = requireId('id', id);
     return guard('Reading a workflow', async () => {
-      const rows = await query(this.#ctx.sql, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
+      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
       return rows.length === 0 ? null : mapRows(this.#ctx.references(), Workflow, rows)[0];
     });
   }
@@ -157,10 +164,10 @@ export class WorkflowRepository {
   async getWithSteps(id: number): Promise<WorkflowWithSteps | null> {
     const wid = requireId('id', id);
     const c = this.#ctx.companyId;
-    const em = this.#ctx.sql;
+    const em = this.#ctx.em;
     return guard('Reading a workflow', async () => {
       // Both statements on one connection of the pool.
-      const read = await withNativeConnection(em, async () => {
+      const read = await withConnection(em, async () => {
         const rows = await query(em, SELECT_WORKFLOW_SQL, [wid, c]);
         return rows.length === 0 ? null : { rows, stepRows: await query(em, SELECT_STEPS_SQL, [wid, c]) };
       });
@@ -184,16 +191,13 @@ export class WorkflowRepository {
     const parsed = parseWorkflowListOptions(options);
     const ctx = this.#ctx;
     return guard('Listing workflows', async () => {
-      const em = ctx.references();
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
-      const rows = await query(ctx.sql, sql, params as SqlParam[]);
-      const page = rows.slice(0, parsed.limit);
-      const items = mapRows(em, Workflow, page, STEP_COUNT) as WorkflowSummary[];
-      const last = page[page.length - 1];
-      return {
-        items,
-        nextCursor: rows.length > parsed.limit ? encodeCursor([String(last[CURSOR_COLUMN]), Number(last.id)]) : null,
-      };
+      const rows = await query(ctx.em, sql, params);
+      return keysetPage(
+        rows,
+        parsed.limit,
+        (page) => mapRows(ctx.references(), Workflow, page, STEP_COUNT) as WorkflowSummary[],
+      );
     });
   }
 
@@ -208,7 +212,7 @@ export class WorkflowRepository {
     const wid = requireId('id', id);
     const changes = parseWorkflowPatch(patch);
     const ctx = this.#ctx;
-    return ctx.transactional(async (em) => {
+    return ctx.transaction(async (em) => {
       const current = await lockRow<{ status: WorkflowStatus; updated_at: Date | string }>(
         ctx,
         'workflows',
@@ -219,16 +223,27 @@ export class WorkflowRepository {
       if (changes.status !== undefined && changes.status !== current.status) {
         assertStatusTransition(current.status, changes.status);
       }
-      if (Object.keys(changes).length > 0) {
+      let rows: Record<string, unknown>[];
+      const fields = Object.keys(changes) as (keyof WorkflowPatch)[];
+      if (fields.length > 0) {
         const previous = current.updated_at instanceof Date ? current.updated_at : parseTimestamp(current.updated_at);
         // Strictly later than before, even for two updates within one millisecond.
         const updatedAt = new Date(Math.max(Date.now(), previous.getTime() + 1));
-        const changed = await em.nativeUpdate(Workflow, { id: wid, company: ctx.companyId }, { ...changes, updatedAt });
-        if (changed !== 1) throw new NotFoundError('Workflow', wid);
+        const params: SqlParam[] = fields.map((field) =>
+          field === 'tags' ? json(changes.tags) : ((changes[field] ?? null) as SqlParam),
+        );
+        params.push(updatedAt.toISOString(), wid, ctx.companyId);
+        rows = await query(
+          em,
+          `update "workflows" set ${fields.map((field) => `"${PATCH_COLUMNS[field]}" = ?`).join(', ')}, "updated_at" = ? ` +
+            `where "id" = ? and "company_id" = ? returning ${readColumns('workflows')}`,
+          params,
+        );
+      } else {
+        rows = await query(em, SELECT_WORKFLOW_SQL, [wid, ctx.companyId]);
       }
-      const workflow = await readFork(ctx).findOne(Workflow, { id: wid, company: ctx.companyId }, ownQuery());
-      if (!workflow) throw new NotFoundError('Workflow', wid);
-      return workflow;
+      if (rows.length !== 1) throw new NotFoundError('Workflow', wid);
+      return mapRows(ctx.references(), Workflow, rows)[0];
     });
   }
 
@@ -243,11 +258,11 @@ export class WorkflowRepository {
   async delete(id: number): Promise<void> {
     const wid = requireId('id', id);
     const ctx = this.#ctx;
-    await ctx.transactional(async (em) => {
+    await ctx.transaction(async (em) => {
       if (!(await lockRow(ctx, 'workflows', ['id'], wid, 'update'))) throw new NotFoundError('Workflow', wid);
       await rehomeSharedScreenshots(ctx, wid);
-      const deleted = await em.nativeDelete(Workflow, { id: wid, company: ctx.companyId });
-      if (deleted !== 1) throw new NotFoundError('Workflow', wid);
+      const deleted = await query(em, DELETE_WORKFLOW_SQL, [wid, ctx.companyId]);
+      if (deleted.length !== 1) throw new NotFoundError('Workflow', wid);
     });
   }
 }
