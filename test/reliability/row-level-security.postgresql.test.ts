@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { query } from '../../src/executor/executor.js';
 import {
   authenticate,
   createAdmin,
   createCompany,
+  createTenantScope,
   type Database,
   enableRowLevelSecurity,
   OverlayDbError,
@@ -14,7 +17,7 @@ import {
 import { ScopeContext } from '../../src/tenant/scope-context.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
-import { stepInput } from '../tenant/fixtures.js';
+import { recordStatements, stepInput } from '../tenant/fixtures.js';
 
 // PostgreSQL-only: row-level security is a PostgreSQL feature (openDatabase refuses it on SQLite,
 // checked at the end). The roles are real: the tables belong to a NOSUPERUSER NOBYPASSRLS owner
@@ -165,26 +168,24 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
 
     it('raw SQL inside the scope transaction sees and changes only that company', async () => {
       const before = await countsByCompany();
-      const ctx = new ScopeContext(app.orm.em, a, 'postgresql', { rowLevelSecurity: true });
-      const seen = await ctx.transactional(async (em) => {
+      const ctx = new ScopeContext(app.orm.em, a, { rowLevelSecurity: true });
+      const seen = await ctx.transaction(async (em) => {
         const out: Record<string, number[]> = {};
         for (const t of TABLES) {
-          const rows = await em.execute<{ company_id: number }[]>(`select distinct company_id from "${t}"`);
+          const rows = await query<{ company_id: number }>(em, `select distinct company_id from "${t}"`);
           out[t] = rows.map((r) => Number(r.company_id));
         }
-        const companies = await em.execute<{ id: number }[]>('select id from companies');
+        const companies = await query<{ id: number }>(em, 'select id from companies');
         return { out, companies: companies.map((r) => Number(r.id)) };
       });
       for (const t of TABLES) expect(seen.out[t]).toEqual([a]);
       expect(seen.companies).toEqual([a]);
 
       // Statements with no WHERE at all: the policies still confine them to company a.
-      const changed = await ctx.transactional(async (em) => {
-        const upd = (await em.execute("update workflows set description = 'touched'", [], 'run')) as unknown as {
-          affectedRows: number;
-        };
-        const del = (await em.execute('delete from notifications', [], 'run')) as unknown as { affectedRows: number };
-        return { upd: upd.affectedRows, del: del.affectedRows };
+      const changed = await ctx.transaction(async (em) => {
+        const upd = await query(em, "update workflows set description = 'touched' returning id");
+        const del = await query(em, 'delete from notifications returning id');
+        return { upd: upd.length, del: del.length };
       });
       expect(changed).toEqual({ upd: 1, del: 1 });
       const { rows } = await superuser.query(
@@ -197,25 +198,56 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       expect(after.workflows).toEqual(before.workflows);
     });
 
+    it("a scope on a host's EntityManager in a transaction joins it, setting the tenant once per scope transaction", async () => {
+      const sent = recordStatements(app);
+      const marker = `joined ${suffix}`;
+      const error = await app
+        .fork()
+        .transactional(async (tx) => {
+          const scope = createTenantScope(tx, a);
+          sent.length = 0;
+          // The call's transaction and create's own one inside it are one scope transaction.
+          const wf = await scope.workflows.create({
+            name: marker,
+            startingUrl: 'https://x.test',
+            steps: [stepInput()],
+          });
+          const setsTenant = () => sent.filter((s) => s.sql.includes('set_config')).length;
+          expect(setsTenant()).toBe(1);
+          expect(sent.filter((s) => /^(begin|commit)\b/.test(s.sql))).toEqual([]);
+          // The host's own statements run in the same transaction: they see the uncommitted row.
+          const [row] = await tx.execute<{ n: string }[]>('select count(*) as n from workflows where name = ?', [
+            marker,
+          ]);
+          expect(Number(row.n)).toBe(1);
+          expect((await scope.workflows.getWithSteps(wf.id))?.steps).toHaveLength(1);
+          expect(setsTenant()).toBe(2);
+          throw new Error('the host rolls back');
+        })
+        .catch((e: unknown) => e);
+      expect((error as Error).message).toBe('the host rolls back');
+      const { rows } = await superuser.query('select count(*)::int as n from workflows where name = $1', [marker]);
+      expect(rows[0].n).toBe(0);
+    });
+
     it('WITH CHECK refuses rows written for another company, and nothing is written', async () => {
       const before = await countsByCompany();
-      const ctx = new ScopeContext(app.orm.em, a, 'postgresql', { rowLevelSecurity: true });
+      const ctx = new ScopeContext(app.orm.em, a, { rowLevelSecurity: true });
       const attempts = [
-        (em: typeof app.orm.em) =>
-          em.execute('insert into workflows (company_id, name, starting_url) values (?, ?, ?)', [b, 'x', 'https://x']),
-        (em: typeof app.orm.em) => em.execute('update workflows set company_id = ?', [b]),
-        (em: typeof app.orm.em) =>
-          em.execute('insert into notifications (company_id, type, severity, title) values (?, ?, ?, ?)', [
+        (em: SqlEntityManager) =>
+          query(em, 'insert into workflows (company_id, name, starting_url) values (?, ?, ?)', [b, 'x', 'https://x']),
+        (em: SqlEntityManager) => query(em, 'update workflows set company_id = ?', [b]),
+        (em: SqlEntityManager) =>
+          query(em, 'insert into notifications (company_id, type, severity, title) values (?, ?, ?, ?)', [
             b,
             'workflow_healed',
             'info',
             'x',
           ]),
-        (em: typeof app.orm.em) =>
-          em.execute("update users set company_id = ? where email = 'ann@acme.test'", [b], 'run'),
+        (em: SqlEntityManager) => query(em, "update users set company_id = ? where email = 'ann@acme.test'", [b]),
       ];
       for (const attempt of attempts) {
-        const error = await ctx.transactional((em) => attempt(em)).catch((e: unknown) => e);
+        const error = await ctx.transaction((em) => attempt(em)).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OverlayDbError);
         expect((error as OverlayDbError).message).toMatch(/row-level security/);
       }
@@ -261,9 +293,9 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
         'select count(distinct company_id) as n from workflows',
       );
       expect(Number(all.n)).toBe(2);
-      const ctx = new ScopeContext(owner.orm.em, b, 'postgresql', { rowLevelSecurity: true });
-      const seen = await ctx.transactional((em) =>
-        em.execute<{ company_id: number }[]>('select distinct company_id from workflows'),
+      const ctx = new ScopeContext(owner.orm.em, b, { rowLevelSecurity: true });
+      const seen = await ctx.transaction((em) =>
+        query<{ company_id: number }>(em, 'select distinct company_id from workflows'),
       );
       expect(seen.map((r) => Number(r.company_id))).toEqual([b]);
       // Sign-in runs on the owner connection, across companies.

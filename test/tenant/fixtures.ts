@@ -1,3 +1,4 @@
+import { observeStatements } from '../../src/executor/statement-log.js';
 import type { Database, StepInput } from '../../src/index.js';
 
 // Rows are seeded with raw SQL through db.connection: the services that create companies and
@@ -125,4 +126,28 @@ export async function crossCompanyReferences(db: Database): Promise<string[]> {
     for (const row of rows) out.push(`${table}.${column} ${row.id}`);
   }
   return out;
+}
+
+/**
+ * Every statement the library sends on `db` from now on, as the executor runs it (the real path:
+ * its text with `?` placeholders and its parameters), in order. Clear it with `length = 0`.
+ */
+export function recordStatements(db: Database): { sql: string; params: readonly unknown[] }[] {
+  const sent: { sql: string; params: readonly unknown[] }[] = [];
+  observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: event.params }));
+  return sent;
+}
+
+/** A statement with its parameters written in as SQL literals, to read it or to EXPLAIN it. */
+export function inlined(statement: { sql: string; params: readonly unknown[] }): string {
+  let i = 0;
+  return statement.sql.replace(/\?/g, () => {
+    const value = statement.params[i++];
+    if (value === null || value === undefined) return 'null';
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+    // The steps' jsonb array on PostgreSQL: only its size is of interest to a reader.
+    if (Buffer.isBuffer(value)) return `'<${value.length} bytes>'`;
+    throw new Error(`no literal for a parameter of type ${typeof value}`);
+  });
 }

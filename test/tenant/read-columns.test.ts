@@ -1,6 +1,6 @@
-import type { EntityMetadata } from '@mikro-orm/core';
+import type { EntityMetadata, EntityName } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/index.js';
+import { type Database, HealthLog, Notification, Screenshot, Step, User, Workflow } from '../../src/index.js';
 import { mappedColumns } from '../../src/tenant/map-rows.js';
 import { type ReadTable, readColumnNames } from '../../src/tenant/read-columns.js';
 import { openTestDatabase } from '../support/open-test-database.js';
@@ -16,16 +16,17 @@ describe('the columns hand-written statements read', () => {
   });
   afterAll(async () => dispose());
 
-  const tables: Record<ReadTable, string> = {
-    workflows: 'Workflow',
-    steps: 'Step',
-    health_logs: 'HealthLog',
-    notifications: 'Notification',
-    screenshots: 'Screenshot',
+  const tables: Record<ReadTable, EntityName> = {
+    workflows: Workflow,
+    steps: Step,
+    health_logs: HealthLog,
+    notifications: Notification,
+    screenshots: Screenshot,
+    users: User,
   };
 
-  it.each(Object.entries(tables))('%s: every column mapRows maps for %s, and no other', (table, entity) => {
-    const meta = db.orm.getMetadata().get(entity) as EntityMetadata;
+  it.each(Object.keys(tables))('%s: every column mapRows maps for its entity, and no other', (table) => {
+    const meta = db.orm.getMetadata().get(tables[table as ReadTable]) as EntityMetadata;
     expect(meta.tableName).toBe(table);
     expect([...readColumnNames(table as ReadTable)]).toEqual(mappedColumns(meta));
   });

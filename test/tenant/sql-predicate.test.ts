@@ -2,18 +2,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database, TenantScope } from '../../src/index.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { type SeededCompany, seedCompany, seedScreenshot, stepInput } from './fixtures.js';
+import { inlined, recordStatements, type SeededCompany, seedCompany, seedScreenshot, stepInput } from './fixtures.js';
 
 // A structural check next to the behavioural ones: every statement the scope's own repositories
-// send names the company, as logged by the driver with its parameters inlined.
+// send names the company, as the executor sends it (its parameters written in to read it).
 describeEachDialect('tenant scope: the company predicate is in every statement', (dialect) => {
   let db: Database;
   let dispose: () => Promise<void>;
   let acme: SeededCompany;
   let t: TenantScope;
-  const statements: string[] = [];
+  let statements: { sql: string; params: readonly unknown[] }[];
   beforeAll(async () => {
-    ({ db, dispose } = await openTestDatabase(dialect, { debug: true, logger: (line) => statements.push(line) }));
+    ({ db, dispose } = await openTestDatabase(dialect));
+    statements = recordStatements(db);
     await seedCompany(db, 'Padding');
     acme = await seedCompany(db, 'Acme');
     t = db.forCompany(acme.companyId);
@@ -22,7 +23,7 @@ describeEachDialect('tenant scope: the company predicate is in every statement',
 
   function sent(): string[] {
     return statements
-      .map((line) => line.replace(/^\[query\] /, '').replace(/ \[took [^\]]*\]$/, ''))
+      .map(inlined)
       .filter((s) => !/^(begin|commit|rollback|savepoint|release savepoint|pragma)\b/i.test(s));
   }
 

@@ -62,12 +62,12 @@ describeEachDialect('tenant scope: company id required', (dialect) => {
     );
     expect(t.companyId).toBe(42);
     expect(Object.isFrozen(t)).toBe(true);
-    // No EntityManager, connection or knex instance is reachable through any property of the scope,
+    // No EntityManager, connection or Kysely instance is reachable through any property of the scope,
     // its repositories or their prototypes (the context lives in #private fields).
     expect(escapeHatches(t)).toEqual([]);
     // The walk finds one where there is one, non-enumerable or on a prototype.
     const exposed = Object.create({ em: db.fork() });
-    Object.defineProperty(exposed, 'knex', { value: db.orm.em.getConnection().getKnex(), enumerable: false });
+    Object.defineProperty(exposed, 'kysely', { value: db.orm.em.getConnection().getClient(), enumerable: false });
     expect(escapeHatches({ workflows: exposed })).toHaveLength(2);
   });
 
@@ -87,7 +87,7 @@ describeEachDialect('tenant scope: company id required', (dialect) => {
 });
 
 /**
- * The EntityManagers, connections and knex instances reachable from `root` through own properties
+ * The EntityManagers, connections and Kysely instances reachable from `root` through own properties
  * (enumerable or not, symbol keys too) and prototypes, without calling getters.
  */
 function escapeHatches(root: object): object[] {
@@ -100,7 +100,8 @@ function escapeHatches(root: object): object[] {
     const v = value as Record<string, unknown>;
     if (
       value instanceof EntityManager ||
-      typeof v.getKnex === 'function' ||
+      typeof v.executeQuery === 'function' ||
+      typeof v.getClient === 'function' ||
       typeof v.getConnection === 'function' ||
       (typeof v.raw === 'function' && typeof v.client === 'object')
     ) {

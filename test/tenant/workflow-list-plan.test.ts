@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database, TenantScope } from '../../src/index.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
-import { sql } from './fixtures.js';
+import { inlined, recordStatements, sql } from './fixtures.js';
 
 const COMPANIES = 40;
 const WORKFLOWS_PER_COMPANY = 150;
@@ -15,9 +15,10 @@ describeEachDialect('t.workflows.list query plan', (dialect) => {
   let dispose: () => Promise<void>;
   let t: TenantScope;
   let userId: number;
-  const statements: string[] = [];
+  let statements: { sql: string; params: readonly unknown[] }[];
   beforeAll(async () => {
-    ({ db, dispose } = await openTestDatabase(dialect, { debug: true, logger: (line) => statements.push(line) }));
+    ({ db, dispose } = await openTestDatabase(dialect));
+    statements = recordStatements(db);
     await seed();
     const [company] = await sql<{ id: number }>(db, 'select "id" from "companies" order by "id" limit 1 offset 7');
     t = db.forCompany(Number(company.id));
@@ -63,13 +64,11 @@ describeEachDialect('t.workflows.list query plan', (dialect) => {
     expect(Number(n)).toBe(COMPANIES * WORKFLOWS_PER_COMPANY);
   }
 
-  /** Runs `call` and returns the SQL text of the statements it issued that match `pattern`. */
+  /** Runs `call` and returns the statements it issued that match `pattern`, parameters written in. */
   async function captured(call: () => Promise<unknown>, pattern: RegExp): Promise<string[]> {
     statements.length = 0;
     await call();
-    return statements
-      .map((line) => line.replace(/^\[query\] /, '').replace(/ \[took [^\]]*\]$/, ''))
-      .filter((line) => pattern.test(line));
+    return statements.map(inlined).filter((line) => pattern.test(line));
   }
 
   interface Plan {
