@@ -71,6 +71,8 @@ export const sqliteDialect: SqlDialect = Object.freeze({
       dbName: parsed.path,
       // Kysely keeps one connection for SQLite (one writer anyway; `:memory:` lives and dies with it).
       driverOptions: new ImmediateSqliteDialect({
+        path: parsed.path,
+        busyTimeoutMs,
         database: async () => openSqlite(driver, parsed.path, busyTimeoutMs),
         onCreateConnection: async (connection) => {
           for (const pragma of pragmas) await connection.executeQuery(CompiledQuery.raw(pragma));
