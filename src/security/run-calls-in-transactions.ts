@@ -7,7 +7,7 @@ import type { TenantContext } from '../tenant/tenant-context.js';
  * The wrapped object is still an instance of the repository's class.
  *
  * @example
- * const workflows = runCallsInTransactions(ctx, new WorkflowRepository(ctx));
+ * const workflows = runCallsInTransactions(ctx, workflowRepository(ctx));
  */
 export function runCallsInTransactions<T extends object>(ctx: TenantContext, repository: T): T {
   return new Proxy(repository, {

@@ -6,14 +6,14 @@ import { InvalidInputError } from '../errors.js';
 import { usesRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { runCallsInTransactions } from '../security/run-calls-in-transactions.js';
 import { assertCompanyId } from './assert-company-id.js';
-import { HealthLogRepository } from './health-log-repository.js';
-import { NotificationRepository } from './notification-repository.js';
+import { healthLogRepository } from './health-log-repository.js';
+import { notificationRepository } from './notification-repository.js';
 import { ScopeContext } from './scope-context.js';
-import { ScreenshotRepository } from './screenshot-repository.js';
-import { StepRepository } from './step-repository.js';
+import { screenshotRepository } from './screenshot-repository.js';
+import { stepRepository } from './step-repository.js';
 import type { TenantScope } from './tenant-scope.js';
-import { UserRepository } from './user-repository.js';
-import { WorkflowRepository } from './workflow-repository.js';
+import { userRepository } from './user-repository.js';
+import { workflowRepository } from './workflow-repository.js';
 
 /**
  * Builds the tenant scope of one company on a MikroORM EntityManager (SQLite or PostgreSQL,
@@ -36,12 +36,12 @@ export function createTenantScope(em: EntityManager, companyId: number): TenantS
     ctx.rowLevelSecurity ? runCallsInTransactions(ctx, repository) : repository;
   return Object.freeze({
     companyId: id,
-    workflows: wrap(new WorkflowRepository(ctx)),
-    steps: wrap(new StepRepository(ctx)),
-    screenshots: wrap(new ScreenshotRepository(ctx)),
-    users: wrap(new UserRepository(ctx)),
-    healthLogs: wrap(new HealthLogRepository(ctx)),
-    notifications: wrap(new NotificationRepository(ctx)),
+    workflows: wrap(workflowRepository(ctx)),
+    steps: wrap(stepRepository(ctx)),
+    screenshots: wrap(screenshotRepository(ctx)),
+    users: wrap(userRepository(ctx)),
+    healthLogs: wrap(healthLogRepository(ctx)),
+    notifications: wrap(notificationRepository(ctx)),
   });
 }
 

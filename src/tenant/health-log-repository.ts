@@ -36,6 +36,18 @@ export interface HealthLogPage {
   nextCursor: string | null;
 }
 
+let construct: (ctx: TenantContext) => HealthLogRepository;
+
+/**
+ * The HealthLogRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = healthLogRepository(ctx);
+ */
+export function healthLogRepository(ctx: TenantContext): HealthLogRepository {
+  return construct(ctx);
+}
+
 /**
  * A company's run history (`t.healthLogs`): recording a run updates the workflow's metrics and
  * status in the same transaction. Ids of other companies behave as missing.
@@ -47,7 +59,12 @@ export interface HealthLogPage {
 export class HealthLogRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new HealthLogRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 

@@ -76,6 +76,18 @@ export const DEFAULT_NOTIFICATION_SEVERITY: Readonly<Record<NotificationType, No
 
 const INPUT_KEYS = ['type', 'severity', 'title', 'message', 'actionUrl', 'workflowId'] as const;
 
+let construct: (ctx: TenantContext) => NotificationRepository;
+
+/**
+ * The NotificationRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = notificationRepository(ctx);
+ */
+export function notificationRepository(ctx: TenantContext): NotificationRepository {
+  return construct(ctx);
+}
+
 /**
  * A company's admin notifications (`t.notifications`). Every read is filtered by the scope's
  * company and every write is stamped with it; ids of other companies behave as missing.
@@ -87,7 +99,12 @@ const INPUT_KEYS = ['type', 'severity', 'title', 'message', 'actionUrl', 'workfl
 export class NotificationRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new NotificationRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 

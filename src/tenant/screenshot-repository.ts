@@ -12,6 +12,18 @@ const SELECT_WORKFLOW_SCREENSHOTS_SQL =
   `select ${readColumns('screenshots', '"sc"')} from "screenshots" as "sc" join "steps" as "s" on "s"."screenshot_id" = "sc"."id" ` +
   'where "s"."company_id" = ? and "s"."workflow_id" = ? and "sc"."company_id" = ? order by "id"';
 
+let construct: (ctx: TenantContext) => ScreenshotRepository;
+
+/**
+ * The ScreenshotRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = screenshotRepository(ctx);
+ */
+export function screenshotRepository(ctx: TenantContext): ScreenshotRepository {
+  return construct(ctx);
+}
+
 /**
  * The screenshots of one company (read-only here; they are stored through `dedupeScreenshot`).
  *
@@ -21,7 +33,12 @@ const SELECT_WORKFLOW_SCREENSHOTS_SQL =
 export class ScreenshotRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new ScreenshotRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 

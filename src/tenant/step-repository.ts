@@ -1,7 +1,7 @@
 import { Step } from '../entities/step.js';
 import { NotFoundError } from '../errors.js';
 import { query, type SqlParam } from '../executor/executor.js';
-import { applyLabels } from '../lifecycle/apply-labels.js';
+import { type ApplyLabelsResult, applyLabels, type StepLabel } from '../lifecycle/apply-labels.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { lockRow } from './lock-row.js';
@@ -14,6 +14,18 @@ import type { TenantContext } from './tenant-context.js';
 const SELECT_STEP_SQL = `select ${readColumns('steps')} from "steps" where "id" = ? and "company_id" = ?`;
 const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
 
+let construct: (ctx: TenantContext) => StepRepository;
+
+/**
+ * The StepRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = stepRepository(ctx);
+ */
+export function stepRepository(ctx: TenantContext): StepRepository {
+  return construct(ctx);
+}
+
 /**
  * The steps of one company's workflows. Reads carry the company predicate; writes check that
  * the step, the editing user and the screenshot all belong to the company.
@@ -24,7 +36,12 @@ const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "wor
 export class StepRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new StepRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 
@@ -120,7 +137,7 @@ export class StepRepository {
    * @example
    * await t.steps.applyLabels(12, [{ stepId: 40, fieldLabel: 'Email', instruction: 'Type your email', aiConfidence: 0.92, aiModel: 'm' }]);
    */
-  applyLabels(workflowId: number, labels: Parameters<typeof applyLabels>[2]): ReturnType<typeof applyLabels> {
+  applyLabels(workflowId: number, labels: StepLabel[]): Promise<ApplyLabelsResult> {
     return applyLabels(this.#ctx, workflowId, labels);
   }
 }

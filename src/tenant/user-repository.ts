@@ -18,6 +18,18 @@ const SELECT_USERS_SQL = `select ${readColumns('users')} from "users" where "com
  */
 export type PublicUser = Omit<User, 'passwordHash'>;
 
+let construct: (ctx: TenantContext) => UserRepository;
+
+/**
+ * The UserRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = userRepository(ctx);
+ */
+export function userRepository(ctx: TenantContext): UserRepository {
+  return construct(ctx);
+}
+
 /**
  * The users of one company. `passwordHash` is never read (these statements do not select it),
  * and a returned user has no way to load it: the property is a read-only `undefined`.
@@ -28,7 +40,12 @@ export type PublicUser = Omit<User, 'passwordHash'>;
 export class UserRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new UserRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 

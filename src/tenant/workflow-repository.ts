@@ -78,6 +78,18 @@ export interface WorkflowPage {
   nextCursor: string | null;
 }
 
+let construct: (ctx: TenantContext) => WorkflowRepository;
+
+/**
+ * The WorkflowRepository of a scope's context (the class's constructor is private). Internal.
+ *
+ * @example
+ * const repository = workflowRepository(ctx);
+ */
+export function workflowRepository(ctx: TenantContext): WorkflowRepository {
+  return construct(ctx);
+}
+
 /**
  * The workflows of one company. Every read has the company predicate in its SQL, every write
  * stamps and checks `company_id`; another company's id reads as null and writes as NOT_FOUND.
@@ -89,7 +101,12 @@ export interface WorkflowPage {
 export class WorkflowRepository {
   readonly #ctx: TenantContext;
 
-  constructor(ctx: TenantContext) {
+  static {
+    construct = (ctx) => new WorkflowRepository(ctx);
+  }
+
+  // Private: a host gets repositories only from a tenant scope, and the declaration names no internal type.
+  private constructor(ctx: TenantContext) {
     this.#ctx = ctx;
   }
 
