@@ -1,10 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
-import { Step } from '../entities/step.js';
-import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
+import type { WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, InvalidInputError, NotFoundError } from '../errors.js';
 import { query, type SqlParam } from '../executor/executor.js';
-import { readColumns } from '../tenant/read-columns.js';
 import type { TenantContext } from '../tenant/tenant-context.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -75,17 +73,13 @@ export async function applyLabels(
   const valid = validateLabels(labels);
   const now = sqlTimestamp(new Date());
   try {
-    return await ctx.transactional(async (em) => {
+    return await ctx.transaction(async (em) => {
       // The workflow's write lock serializes concurrent label batches of one workflow, so the
-      // last one to commit sees every label and moves the workflow to draft. SQLite: a no-op
-      // UPDATE takes the write lock before anything is read (see recordRun).
-      const locked = await query<{ status: WorkflowStatus }>(
-        em,
-        ctx.dialect === 'postgresql'
-          ? 'select "status" from "workflows" where "id" = ? and "company_id" = ? for no key update'
-          : 'update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning "status"',
-        [workflowId, ctx.companyId],
-      );
+      // last one to commit sees every label and moves the workflow to draft.
+      const locked = await query<{ status: WorkflowStatus }>(em, ctx.dialect.lifecycle.lockWorkflowStatus, [
+        workflowId,
+        ctx.companyId,
+      ]);
       if (!locked[0]) throw new NotFoundError('Workflow', workflowId);
       await checkSteps(em, ctx.companyId, workflowId, valid);
       let updated = 0;
@@ -95,15 +89,15 @@ export async function applyLabels(
       let workflowStatus = locked[0].status;
       if (workflowStatus === 'processing') {
         assertStatusTransition('processing', 'draft');
-        const moved = await query(
+        const moved = await query<{ status: WorkflowStatus }>(
           em,
           `update "workflows" set "status" = 'draft', "updated_at" = ? ` +
             `where "id" = ? and "company_id" = ? and "status" = 'processing' and not exists (` +
             'select 1 from "steps" s where s."workflow_id" = ? and (s."field_label" is null or s."instruction" is null)' +
-            `) returning ${readColumns('workflows')}`,
+            ') returning "status"',
           [now, workflowId, ctx.companyId, workflowId],
         );
-        if (moved[0]) workflowStatus = em.map(Workflow, moved[0]).status;
+        if (moved[0]) workflowStatus = moved[0].status;
       }
       return { updated, workflowStatus };
     });
@@ -196,10 +190,8 @@ async function writeBatch(
   const rows = await query(
     em,
     `update "steps" set ${sets.join(', ')} where "workflow_id" = ? and "company_id" = ? ` +
-      `and "id" in (${ids.map(() => '?').join(', ')}) returning ${readColumns('steps')}`,
+      `and "id" in (${ids.map(() => '?').join(', ')}) returning "id"`,
     [...params, workflowId, companyId, ...ids],
   );
-  // Keeps copies of these steps already loaded in this scope in step with the rows.
-  for (const row of rows) em.map(Step, row);
   return rows.length;
 }

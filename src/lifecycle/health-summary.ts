@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import { HealthLog } from '../entities/health-log.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { query, type SqlParam } from '../executor/executor.js';
@@ -8,7 +8,7 @@ import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { buildHealthLogListQuery } from './list-health-logs.js';
-import { sqlNumber, sqlTimestamp, timestampTextSql } from './sql.js';
+import { sqlNumber, sqlTimestamp } from './sql.js';
 
 /**
  * Runs and successes in a time window of a {@link HealthSummary}. A success is any run not
@@ -77,13 +77,13 @@ const RECENT_LOGS = 10;
  * workflow.
  *
  * @example
- * const s = await healthSummary(ctx.sql, ctx.references(), ctx.dialect, ctx.companyId, workflowId);
+ * const s = await healthSummary(em, refs, dialectOfEm(em), companyId, workflowId);
  * s?.last7Days.successRate; // 0.92
  */
 export async function healthSummary(
   em: SqlEntityManager,
   refs: ReferenceSource,
-  dialect: Dialect,
+  dialect: SqlDialect,
   companyId: number,
   workflowId: number,
   now: Date = new Date(),
@@ -123,9 +123,12 @@ export async function healthSummary(
 /**
  * The three statements of {@link healthSummary}; each reads only the workflow's range of the
  * (workflow_id, created_at) index (exported for the query-plan tests).
+ *
+ * @example
+ * const { windows, recent, failingSteps } = buildHealthSummaryQueries(dialectOfEm(em), companyId, workflowId, new Date());
  */
 export function buildHealthSummaryQueries(
-  dialect: Dialect,
+  dialect: SqlDialect,
   companyId: number,
   workflowId: number,
   now: Date,
@@ -148,13 +151,13 @@ export function buildHealthSummaryQueries(
       // Aggregate first, join the (few) steps after: joined before grouping, PostgreSQL may
       // merge-join through the step_id index and read every log of the table.
       sql:
-        `select f."step_id", s."step_number", s."field_label", f.failures, ${timestampTextSql(dialect, 'f.last_at')} as last_failure_at ` +
+        `select f."step_id", s."step_number", s."field_label", f.failures, ${dialect.timestampText('f.last_at')} as last_failure_at ` +
         'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
-        // The window's range of the (workflow_id, created_at) index, read first: `offset 0` keeps
+        // The window's range of the (workflow_id, created_at) index, read first: the fence keeps
         // PostgreSQL from combining it with the status and step_id indexes, whose entries for
-        // every workflow of every company grow with the whole table (SQLite uses one index anyway).
+        // every workflow of every company grow with the whole table.
         'select h."step_id", h."status", h."created_at" from "health_logs" h ' +
-        `where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?${dialect === 'postgresql' ? ' offset 0' : ''}) h ` +
+        `where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?${dialect.lifecycle.subqueryFence}) h ` +
         'where h."status" = \'failed\' and h."step_id" is not null group by h."step_id") f ' +
         'join "steps" s on s."id" = f."step_id" ' +
         'order by f.failures desc, f.last_at desc, s."step_number" asc',

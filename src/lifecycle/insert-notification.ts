@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import { Notification, type NotificationSeverity, type NotificationType } from '../entities/notification.js';
 import { query, type SqlParam } from '../executor/executor.js';
 import { mapRows } from '../tenant/map-rows.js';
@@ -7,7 +7,13 @@ import { readColumns } from '../tenant/read-columns.js';
 import type { ReferenceSource } from '../tenant/reference-source.js';
 import { insertReturningSql, sqlTimestamp } from './sql.js';
 
-/** The columns of a notification row, already validated. */
+/**
+ * The columns of a notification row, already validated (see {@link insertNotification}).
+ *
+ * @example
+ * const values: NotificationValues = { companyId, workflowId: null, type: 'high_failure_rate', severity: 'info',
+ *   title: 'Maintenance tonight', message: null, actionUrl: null, createdAt: new Date() };
+ */
 export interface NotificationValues {
   companyId: number;
   workflowId: number | null;
@@ -20,14 +26,18 @@ export interface NotificationValues {
 }
 
 /**
- * Inserts one notification in one statement and returns it as a managed entity. With a
+ * Inserts one notification in one statement and returns it (a detached entity). With a
  * `workflowId` the row is written only if that workflow belongs to the same company; `null` is
  * returned when it does not (the caller turns that into CROSS_TENANT_REFERENCE).
+ *
+ * @example
+ * const note = await insertNotification(em, refs, dialectOfEm(em), { companyId, workflowId, type: 'workflow_broken',
+ *   severity: 'error', title: 'Broken', message: null, actionUrl: null, createdAt: new Date() });
  */
 export async function insertNotification(
   em: SqlEntityManager,
   refs: ReferenceSource,
-  dialect: Dialect,
+  dialect: SqlDialect,
   values: NotificationValues,
 ): Promise<Notification | null> {
   const row: Record<string, SqlParam> = {
@@ -47,11 +57,8 @@ export async function insertNotification(
     rows = await query(em, sql, params);
   } else {
     // insert … select … where exists: the tenant check and the write are one atomic statement.
-    // PostgreSQL types a bare literal in a select list as text, hence the one cast.
     const columns = Object.keys(row);
-    const placeholders = columns.map((c) =>
-      c === 'created_at' && dialect === 'postgresql' ? 'cast(? as timestamptz)' : '?',
-    );
+    const placeholders = columns.map((c) => (c === 'created_at' ? dialect.lifecycle.timestampParameter : '?'));
     rows = await query(
       em,
       `insert into "notifications" (${columns.map((c) => `"${c}"`).join(', ')}) ` +

@@ -1,17 +1,20 @@
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import type { SqlParam } from '../executor/executor.js';
 import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
 import { readColumns } from '../tenant/read-columns.js';
-import { timestampTextSql } from './sql.js';
 
 /**
  * The one statement of a page of a workflow's health logs, newest first (ties by id): an index
  * range of (workflow_id, created_at) read backwards, so a page costs O(limit) at any depth. The
  * company filter makes another company's workflow id an empty page. The row's exact created_at
  * text is selected as `cursor_at` for the next cursor.
+ *
+ * @example
+ * const { sql, params } = buildHealthLogListQuery(dialectOfEm(em), companyId, workflowId, { limit: 50, cursor: null });
+ * const rows = await query(em, sql, params); // limit + 1 rows at most: one more means a next page
  */
 export function buildHealthLogListQuery(
-  dialect: Dialect,
+  dialect: SqlDialect,
   companyId: number,
   workflowId: number,
   options: { limit: number; cursor: string | null | undefined },
@@ -29,7 +32,7 @@ export function buildHealthLogListQuery(
   params.push(options.limit + 1);
   return {
     sql:
-      `select ${readColumns('health_logs', 'h')}, ${timestampTextSql(dialect, 'h."created_at"')} as cursor_at from "health_logs" h ` +
+      `select ${readColumns('health_logs', 'h')}, ${dialect.timestampText('h."created_at"')} as cursor_at from "health_logs" h ` +
       `where h."workflow_id" = ? and h."company_id" = ?${keyset} ` +
       'order by h."created_at" desc, h."id" desc limit ?',
     params,

@@ -1,9 +1,8 @@
-import type { Dialect } from '../database/options.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import { InvalidInputError } from '../errors.js';
 import type { SqlParam } from '../executor/executor.js';
 import { cursorId, cursorTime, decodeCursor } from '../tenant/cursor.js';
 import { readColumns } from '../tenant/read-columns.js';
-import { timestampTextSql } from './sql.js';
 
 /**
  * Options of {@link NotificationRepository.list}.
@@ -25,9 +24,13 @@ export interface ListNotificationsOptions {
  * id). Each half is its own index range of (company_id, read, created_at) read backwards with its
  * own LIMIT, so a page costs O(limit) however many notifications the company (or anyone) has.
  * The row's exact created_at text is selected as `cursor_at` for the next cursor.
+ *
+ * @example
+ * const { sql, params } = buildNotificationListQuery(dialectOfEm(em), companyId, { unreadOnly: false, limit: 50, cursor: null });
+ * const rows = await query(em, sql, params); // limit + 1 rows at most: one more means a next page
  */
 export function buildNotificationListQuery(
-  dialect: Dialect,
+  dialect: SqlDialect,
   companyId: number,
   options: { unreadOnly: boolean; limit: number; cursor: string | null | undefined },
 ): { sql: string; params: SqlParam[] } {
@@ -50,7 +53,7 @@ export function buildNotificationListQuery(
     params.push(options.limit + 1);
     return {
       sql:
-        `select ${readColumns('notifications', 'n')}, ${timestampTextSql(dialect, 'n."created_at"')} as cursor_at ` +
+        `select ${readColumns('notifications', 'n')}, ${dialect.timestampText('n."created_at"')} as cursor_at ` +
         `from "notifications" n where n."company_id" = ? and n."read" = ${read ? 'true' : 'false'}${keyset} ` +
         'order by n."created_at" desc, n."id" desc limit ?',
       params,

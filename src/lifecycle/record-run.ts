@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
+import type { SqlDialect } from '../dialects/dialect.js';
 import {
   HEALTH_ERROR_TYPES,
   HEALTH_STATUSES,
@@ -170,11 +171,10 @@ interface LockedWorkflow {
 export async function recordRun(ctx: TenantContext, input: RecordRunInput): Promise<RecordRunResult> {
   const run = validateRunInput(input);
   try {
-    return await ctx.sqlTransaction(async () => {
-      const em = ctx.sql;
-      // One fork for the references of everything returned, made only once a row is mapped.
+    return await ctx.transaction(async (em) => {
+      // One source for the references of everything returned.
       const refs = ctx.references();
-      const locked = await lockWorkflowForRun(em, ctx, run);
+      const locked = await lockWorkflowForRun(em, ctx.dialect, ctx.companyId, run);
       // The run's time is taken once the row is held, so runs of one workflow are timestamped in
       // the order they are written; never before the row's last run, which another instance
       // (with a clock ahead of this one) may have written. The log, the row and the notification
@@ -206,29 +206,21 @@ export async function recordRun(ctx: TenantContext, input: RecordRunInput): Prom
 /**
  * Reads the workflow, the company's threshold and the tenant checks of userId and stepId in one
  * statement that also takes the workflow's write lock first thing, so concurrent runs of one
- * workflow queue here and each decides on the state the previous one left. PostgreSQL: a FOR NO
- * KEY UPDATE row lock (it does not block the foreign-key checks of inserts referencing the
- * workflow). SQLite: a no-op UPDATE, which takes the database's write lock (waiting up to the busy
- * timeout) before anything is read; a plain read first would fail at once with SQLITE_BUSY when
- * another connection committed in between.
+ * workflow queue here and each decides on the state the previous one left (the statement is the
+ * dialect's `lifecycle.lockWorkflowForRun`).
  */
-async function lockWorkflowForRun(em: SqlEntityManager, ctx: TenantContext, run: ValidRun): Promise<LockedWorkflow> {
-  // SQLite resolves RETURNING against the table's own name (an alias there fails), so `w` is
-  // the alias on PostgreSQL and the table name on SQLite.
-  const w = ctx.dialect === 'postgresql' ? 'w' : '"workflows"';
-  const columns =
-    `${w}."name", ${w}."status", ${w}."consecutive_failures", ${w}."last_successful_run", ${w}."last_failed_run", ` +
-    `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
-    `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok, ` +
-    `(select s."workflow_id" from "steps" s where s."id" = ? and s."company_id" = ${w}."company_id") as step_workflow_id`;
-  const sql =
-    ctx.dialect === 'postgresql'
-      ? `select ${columns} from "workflows" w where w."id" = ? and w."company_id" = ? for no key update`
-      : `update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning ${columns}`;
-  const params =
-    ctx.dialect === 'postgresql'
-      ? [run.userId, run.stepId, run.workflowId, ctx.companyId]
-      : [run.workflowId, ctx.companyId, run.userId, run.stepId];
+async function lockWorkflowForRun(
+  em: SqlEntityManager,
+  dialect: SqlDialect,
+  companyId: number,
+  run: ValidRun,
+): Promise<LockedWorkflow> {
+  const { sql, params } = dialect.lifecycle.lockWorkflowForRun({
+    workflowId: run.workflowId,
+    companyId,
+    userId: run.userId,
+    stepId: run.stepId,
+  });
   const rows = await query(em, sql, params);
   const row = rows[0];
   if (!row) throw new CrossTenantReferenceError('workflowId', run.workflowId);

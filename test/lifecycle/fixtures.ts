@@ -1,4 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { type Database, Step } from '../../src/index.js';
 
 /** Rows of one test company. */

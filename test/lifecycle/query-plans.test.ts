@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { observeStatements } from '../../src/executor/statement-log.js';
 import type { Database } from '../../src/index.js';
-import { buildHealthSummaryQueries } from '../../src/lifecycle/health-summary.js';
-import { buildHealthLogListQuery } from '../../src/lifecycle/list-health-logs.js';
-import { buildNotificationListQuery } from '../../src/lifecycle/list-notifications.js';
 import { encodeCursor } from '../../src/tenant/cursor.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
@@ -13,8 +11,9 @@ const WORKFLOWS_PER_COMPANY = 4;
 const LOGS_PER_WORKFLOW = 1000;
 const NOTIFICATIONS_PER_COMPANY = 3000;
 
-// The statements the repositories run, explained exactly as they are built, over thousands of
-// rows spread across several companies (and ANALYZEd), so the planner's choice is the real one.
+// The statements the repositories send, read from the executor as they run and explained with
+// their parameters, over thousands of rows spread across several companies (and ANALYZEd), so the
+// planner's choice is the real one.
 describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
   let db: Database;
   let dispose: () => Promise<void>;
@@ -30,7 +29,18 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
     return out.map((r) => r['QUERY PLAN']).join('\n');
   }
 
-  /** Fails when the plan reads a whole table instead of an index range. */
+  /** The statements the library sent while `call` ran, as it sent them. */
+  async function statementsOf(call: () => Promise<unknown>): Promise<{ sql: string; params: unknown[] }[]> {
+    const sent: { sql: string; params: unknown[] }[] = [];
+    observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
+    try {
+      await call();
+    } finally {
+      observeStatements(db.orm.config, () => undefined);
+    }
+    return sent;
+  }
+
   /** The plan reads `table` through one of `indexes` (any of them), never a full scan. */
   function expectIndexed(text: string, table: string, alias: string, indexes: string | string[]) {
     const names = typeof indexes === 'string' ? [indexes] : indexes;
@@ -122,8 +132,9 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
       { unreadOnly: false, cursor: encodeCursor([true, new Date(Date.now() - 86_400_000).toISOString(), 1_000_000]) },
     ];
     for (const v of variants) {
-      const text = await plan(buildNotificationListQuery(dialect, company.companyId, { ...v, limit: 50 }));
-      expectIndexed(text, 'notifications', 'n', index);
+      const sent = await statementsOf(() => db.forCompany(company.companyId).notifications.list({ ...v, limit: 50 }));
+      expect(sent).toHaveLength(1);
+      expectIndexed(await plan(sent[0]), 'notifications', 'n', index);
     }
   });
 
@@ -137,17 +148,21 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
     const { company, workflowIds } = companies[3];
     const index = WINDOW_INDEXES;
     for (const cursor of [null, encodeCursor([new Date(Date.now() - 5 * 86_400_000).toISOString(), 1_000_000])]) {
-      const text = await plan(
-        buildHealthLogListQuery(dialect, company.companyId, workflowIds[1], { limit: 50, cursor }),
+      const sent = await statementsOf(() =>
+        db.forCompany(company.companyId).healthLogs.listByWorkflow(workflowIds[1], { limit: 50, cursor }),
       );
-      expectIndexed(text, 'health_logs', 'h', index);
+      expect(sent).toHaveLength(1);
+      expectIndexed(await plan(sent[0]), 'health_logs', 'h', index);
     }
   });
 
   it('healthLogs.summary reads only the workflow’s range of a (workflow_id, created_at) index', async () => {
     const { company, workflowIds } = companies[4];
-    const queries = buildHealthSummaryQueries(dialect, company.companyId, workflowIds[0], new Date());
-    for (const statement of [queries.windows, queries.recent, queries.failingSteps]) {
+    const sent = await statementsOf(() => db.forCompany(company.companyId).healthLogs.summary(workflowIds[0]));
+    // The time windows, the newest logs, the failing steps.
+    expect(sent).toHaveLength(3);
+    const [windows, , failingSteps] = sent;
+    for (const statement of sent) {
       const text = await plan(statement);
       expectIndexed(text, 'health_logs', 'h', WINDOW_INDEXES);
     }
@@ -155,7 +170,7 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
       // SQLite-only: its plans name an index-only read (migration 0002's index covers every
       // column the time windows and the failing steps read). PostgreSQL picks an index-only
       // scan or not by its statistics and visibility map.
-      for (const statement of [queries.windows, queries.failingSteps]) {
+      for (const statement of [windows, failingSteps]) {
         expect(await plan(statement)).toContain(
           'USING COVERING INDEX health_logs_workflow_id_created_at_covering_index',
         );
