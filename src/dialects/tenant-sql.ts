@@ -15,7 +15,12 @@ export interface StepTarget {
   createdAt: string;
 }
 
-/** The columns both dialects' step inserts write, in this order. */
+/**
+ * The head of both dialects' step inserts: the columns they write, in this order.
+ *
+ * @example
+ * const sql = `${INSERT_INTO_STEPS}values (?, ?, …)`;
+ */
 export const INSERT_INTO_STEPS =
   'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
   '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
@@ -25,6 +30,9 @@ export const INSERT_INTO_STEPS =
  * The SQL of the tenant scope that differs between SQLite and PostgreSQL. Implemented once per
  * dialect in `sqlite/tenant-sql.ts` and `postgresql/tenant-sql.ts`; row locks and timestamp forms
  * are the base dialect's (`rowLock`, `timestampText`, `timestampValue`).
+ *
+ * @example
+ * const tag = ctx.dialect.tenant.hasTag('"w"."tags"', 'billing'); // { sql, params }
  */
 export interface TenantSql {
   /**

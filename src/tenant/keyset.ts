@@ -7,7 +7,12 @@ import { type CursorValues, cursorId, cursorTime, decodeCursor, encodeCursor } f
 // another page follows, and an opaque cursor holding the last row's exact stored time and id
 // (behind any leading values a list orders by first, such as a notification's `read`).
 
-/** The column a keyset statement selects with each row's exact time as text (see {@link cursorAtColumn}). */
+/**
+ * The column a keyset statement selects with each row's exact time as text (see {@link cursorAtColumn}).
+ *
+ * @example
+ * String(rows[0][CURSOR_AT]); // '2026-01-02T03:04:05.123456Z' on PostgreSQL
+ */
 export const CURSOR_AT = 'cursor_at';
 
 /** Where a page starts: after the row with this exact stored time and id, newest first. */

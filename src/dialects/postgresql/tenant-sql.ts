@@ -91,7 +91,12 @@ function chunks(steps: readonly ParsedStep[]): (readonly ParsedStep[])[] {
   return out;
 }
 
-/** The tenant SQL of PostgreSQL: row-level security's tenant setting, jsonb tags, steps as one jsonb parameter. */
+/**
+ * The tenant SQL of PostgreSQL: row-level security's tenant setting, jsonb tags, steps as one jsonb parameter.
+ *
+ * @example
+ * postgresqlTenantSql.setTenant; // "select set_config('app.company_id', ?, true)"
+ */
 export const postgresqlTenantSql: TenantSql = Object.freeze({
   setTenant: `select set_config('${TENANT_SETTING}', ?, true)`,
 

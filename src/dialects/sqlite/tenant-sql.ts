@@ -18,7 +18,12 @@ function insertStepsSql(rows: number): string {
   return sql;
 }
 
-/** The tenant SQL of SQLite: no row-level security, tags through `json_each`, multi-row step inserts. */
+/**
+ * The tenant SQL of SQLite: no row-level security, tags through `json_each`, multi-row step inserts.
+ *
+ * @example
+ * sqliteTenantSql.insertSteps({ companyId, workflowId, createdAt }, steps); // one statement per 1000 steps
+ */
 export const sqliteTenantSql: TenantSql = Object.freeze({
   setTenant: null,
 
