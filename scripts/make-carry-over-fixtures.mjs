@@ -313,13 +313,23 @@ async function populate(db) {
 /** Everything a company's tenant scope reads, as plain JSON (dates as ISO text, references as ids). */
 async function readBack(db, companyId) {
   const t = db.forCompany(companyId);
-  const list = [];
-  for (let cursor = null; ; ) {
-    const page = await t.workflows.list({ limit: 2, ...(cursor ? { cursor } : {}) });
-    list.push(...page.items.map((w) => ({ id: w.id, stepCount: w.stepCount })));
-    cursor = page.nextCursor;
-    if (!cursor) break;
-  }
+  // Every page of each keyset-paginated list, with the cursor 0.1 handed out for it.
+  const pagesOf = async (read, limit) => {
+    const pages = [];
+    for (let cursor = null; ; ) {
+      const page = await read(cursor === null ? { limit } : { limit, cursor });
+      pages.push({ cursor, ids: page.items.map((item) => item.id) });
+      cursor = page.nextCursor;
+      if (cursor === null) return pages;
+    }
+  };
+  const listed = (await t.workflows.list({ limit: 100 })).items;
+  const list = listed.map((w) => ({ id: w.id, stepCount: w.stepCount }));
+  const pages = {
+    workflows: await pagesOf((o) => t.workflows.list(o), 2),
+    notifications: await pagesOf((o) => t.notifications.list(o), 1),
+    healthLogs: {},
+  };
   const workflows = [];
   const screenshots = {};
   const healthLogs = {};
@@ -328,12 +338,22 @@ async function readBack(db, companyId) {
     workflows.push(plain(await t.workflows.getWithSteps(id)));
     screenshots[id] = plain(await t.screenshots.listByWorkflow(id));
     healthLogs[id] = plain((await t.healthLogs.listByWorkflow(id, { limit: 100 })).items);
+    pages.healthLogs[id] = await pagesOf((o) => t.healthLogs.listByWorkflow(id, o), 1);
     // The 7- and 30-day windows move with the clock; the rest of the summary does not.
     const { last7Days, last30Days, failingSteps, ...summary } = await t.healthLogs.summary(id);
     summaries[id] = plain(summary);
   }
   const notifications = plain((await t.notifications.list({ limit: 100 })).items);
-  return { users: plain(await t.users.list()), list, workflows, screenshots, healthLogs, summaries, notifications };
+  return {
+    users: plain(await t.users.list()),
+    list,
+    workflows,
+    screenshots,
+    healthLogs,
+    summaries,
+    notifications,
+    pages,
+  };
 }
 
 // MikroORM's toJSON: references as their id, dates as ISO text, hidden properties left out.
