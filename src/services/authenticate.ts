@@ -1,10 +1,13 @@
 import { convertError } from '../database/convert-error.js';
-import { User } from '../entities/user.js';
 import { InvalidCredentialsError } from '../errors.js';
-import { detachReturned } from '../tenant/detach.js';
+import { query } from '../executor/executor.js';
+import { sqlTimestamp } from '../lifecycle/sql.js';
+import type { PublicUser } from '../tenant/user-repository.js';
 import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
+import { atomically } from './atomically.js';
 import { verifyPassword } from './hash-password.js';
 import { EMAIL_MAX_LENGTH, emailSpellings, normalizeEmail } from './normalize-email.js';
+import { USER_COLUMNS, userFromRow } from './service-rows.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
 /**
@@ -20,8 +23,10 @@ export interface AuthenticateInput {
   password: string;
 }
 
+const SIGN_IN_SQL = `update "users" set "last_login_at" = ? where "id" = ? returning ${USER_COLUMNS}`;
+
 /**
- * Checks an email and password. Returns the user (without the hash) and records `lastLoginAt`,
+ * Checks an email and password. Returns the user (without the hash, in its type too) and records `lastLoginAt`,
  * or returns `null` for an unknown email or a wrong password. Both misses take about as long
  * as a wrong password (one cost-12 bcrypt comparison), so timing does not reveal which emails exist.
  * Hashes written by the original Python backend (passlib, `$2b$12$…`) verify unchanged.
@@ -31,7 +36,7 @@ export interface AuthenticateInput {
  * const user = await authenticate(db, { email: 'ada@acme.test', password: 'correct horse 9' });
  * if (!user) return reply.status(401);
  */
-export async function authenticate(db: ServiceTarget, input: AuthenticateInput): Promise<User | null> {
+export async function authenticate(db: ServiceTarget, input: AuthenticateInput): Promise<PublicUser | null> {
   const fields = requireObject('input', input);
   rejectUnknownKeys('input', fields, ['email', 'password']);
   const typed = requireString('email', fields.email, {
@@ -54,12 +59,12 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
     const rows =
       spellings.length === 0
         ? []
-        : await em
-            .createQueryBuilder(User, undefined, 'write')
-            .select(['id', 'email', 'passwordHash'])
-            .where(`lower(email) in (${spellings.map(() => '?').join(', ')})`, spellings)
-            .limit(spellings.length)
-            .execute<{ id: number; email: string; passwordHash: string }[]>('all');
+        : await query<{ id: number; email: string; password_hash: string }>(
+            em,
+            'select "id", "email", "password_hash" from "users" ' +
+              `where lower("email") in (${spellings.map(() => '?').join(', ')}) limit ${spellings.length}`,
+            spellings,
+          );
     // Two spellings of one mailbox may both have an account from before normalization: the one
     // typed wins, then the normalized one.
     const typedLower = typed.toLowerCase();
@@ -68,13 +73,10 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
       return stored === typedLower ? -1 : spellings.indexOf(stored) >>> 0;
     };
     const row = rows.sort((a, b) => rankOf(a) - rankOf(b))[0] ?? null;
-    if (!(await verifyPassword(password, row?.passwordHash ?? null)) || !row) return null;
-    const user = await em.transactional(async (tx) => {
-      const found = await tx.findOne(User, row.id);
-      if (found) found.lastLoginAt = new Date();
-      return found;
-    });
-    return detachReturned(user);
+    if (!(await verifyPassword(password, row?.password_hash ?? null)) || !row) return null;
+    // No row when the user was deleted since the look-up.
+    const signedIn = await atomically(em, () => query(em, SIGN_IN_SQL, [sqlTimestamp(new Date()), row.id]));
+    return signedIn.length === 0 ? null : userFromRow(em, signedIn[0]);
   } catch (error) {
     throw convertError(error, 'Signing in');
   }
@@ -87,7 +89,7 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
  * @example
  * const user = await authenticateOrFail(db, { email, password });
  */
-export async function authenticateOrFail(db: ServiceTarget, input: AuthenticateInput): Promise<User> {
+export async function authenticateOrFail(db: ServiceTarget, input: AuthenticateInput): Promise<PublicUser> {
   const user = await authenticate(db, input);
   if (!user) throw new InvalidCredentialsError();
   return user;

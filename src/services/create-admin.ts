@@ -1,7 +1,7 @@
 import { convertError } from '../database/convert-error.js';
-import { Company } from '../entities/company.js';
 import type { User } from '../entities/user.js';
 import { NotFoundError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { LIMITS } from '../validation/limits.js';
 import { optionalString, rejectUnknownKeys, requireId, requireObject } from '../validation/validators.js';
 import { insertUser } from './insert-user.js';
@@ -45,7 +45,7 @@ export async function createAdmin(db: ServiceTarget, input: CreateAdminInput): P
   const em = toEntityManager(db);
   let exists: boolean;
   try {
-    exists = (await em.count(Company, { id: companyId }, { connectionType: 'write' })) > 0;
+    exists = (await query(em, 'select 1 as "ok" from "companies" where "id" = ?', [companyId])).length > 0;
   } catch (error) {
     throw convertError(error, 'Looking up the company');
   }

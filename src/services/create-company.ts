@@ -1,6 +1,7 @@
 import { convertError } from '../database/convert-error.js';
-import { Company, type CompanySettings } from '../entities/company.js';
-import { detachReturned } from '../tenant/detach.js';
+import type { Company, CompanySettings } from '../entities/company.js';
+import { query } from '../executor/executor.js';
+import { sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
   optionalNumber,
@@ -9,6 +10,8 @@ import {
   requireObject,
   requireString,
 } from '../validation/validators.js';
+import { atomically } from './atomically.js';
+import { COMPANY_COLUMNS, companyFromRow } from './service-rows.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { withFreshInviteToken } from './with-fresh-invite-token.js';
 
@@ -26,6 +29,10 @@ export interface CreateCompanyInput {
   settings?: CompanySettings;
 }
 
+const INSERT_COMPANY_SQL =
+  'insert into "companies" ("name", "invite_token", "settings", "created_at") values (?, ?, ?, ?) ' +
+  `returning ${COMPANY_COLUMNS}`;
+
 /**
  * Creates a company (a tenant) with a fresh invite token: 32 random bytes, base64url (43 characters).
  *
@@ -41,14 +48,12 @@ export async function createCompany(db: ServiceTarget, input: CreateCompanyInput
   const settings = validateSettings(fields.settings ?? {});
   const em = toEntityManager(db);
   try {
-    const company = await withFreshInviteToken((inviteToken) =>
-      em.transactional(async (tx) => {
-        const created = tx.create(Company, { name, inviteToken, settings });
-        await tx.flush();
-        return created;
-      }),
+    const rows = await withFreshInviteToken((inviteToken) =>
+      atomically(em, () =>
+        query(em, INSERT_COMPANY_SQL, [name, inviteToken, sqlJson(settings), sqlTimestamp(new Date())]),
+      ),
     );
-    return detachReturned(company);
+    return companyFromRow(em, rows[0]);
   } catch (error) {
     throw convertError(error, 'Creating the company');
   }

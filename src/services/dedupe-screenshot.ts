@@ -1,10 +1,8 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
-import { sqlTransaction, withNativeConnection } from '../database/native-transaction.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, transaction, withConnection } from '../executor/executor.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
@@ -24,20 +22,20 @@ import { screenshotStorageKey } from './screenshot-storage-key.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
 /**
- * Input of {@link dedupeScreenshot}: the image bytes (`content`), or their hash and what the
- * caller knows. Give `storageUrl` or `storageBaseUrl`, not both.
+ * Input of {@link dedupeScreenshot}: the image bytes (`content`), or their hash, and what the
+ * caller knows. One of `content` and `hash` is required (an input with neither does not compile).
+ * Give `storageUrl` or `storageBaseUrl`, not both.
  *
  * @example
  * const input: DedupeScreenshotInput = { companyId, workflowId, content: png, storageBaseUrl: 'https://cdn.example.com' };
  */
-export interface DedupeScreenshotInput {
+export type DedupeScreenshotInput = ScreenshotBytesInput | ScreenshotHashInput;
+
+/** What every {@link DedupeScreenshotInput} says besides the image itself. */
+interface ScreenshotInputBase {
   companyId: number;
   /** The workflow the screenshot was taken for; it must belong to `companyId`. */
   workflowId: number;
-  /** The PNG or JPEG bytes: hashed here, and format, width and height read from the header. */
-  content?: Uint8Array;
-  /** `sha256:<64 lowercase hex>` of the bytes. With `content` it must match; without, it is trusted. */
-  hash?: string;
   /** Where the stored image can be fetched. Default: `storageBaseUrl` + `/` + storage key, else the storage key. */
   storageUrl?: string;
   /** Base URL of the bucket or CDN that serves storage keys, used to derive `storageUrl` (it needs the new id). */
@@ -52,6 +50,21 @@ export interface DedupeScreenshotInput {
   format?: ScreenshotFormat;
   /** The largest accepted image, in bytes (default `LIMITS.screenshotBytes`, 5 MiB; see {@link LIMITS}). */
   maxBytes?: number;
+}
+
+/** A {@link DedupeScreenshotInput} with the image's bytes. */
+interface ScreenshotBytesInput extends ScreenshotInputBase {
+  /** The PNG or JPEG bytes: hashed here, and format, width and height read from the header. */
+  content: Uint8Array;
+  /** `sha256:<64 lowercase hex>` of the bytes: it must match them. */
+  hash?: string;
+}
+
+/** A {@link DedupeScreenshotInput} with only the hash of the image's bytes. */
+interface ScreenshotHashInput extends ScreenshotInputBase {
+  content?: undefined;
+  /** `sha256:<64 lowercase hex>` of the bytes, trusted as given. */
+  hash: string;
 }
 
 /**
@@ -120,10 +133,12 @@ export async function dedupeScreenshot(
   if (storageUrl != null && storageBaseUrl != null) {
     throw new InvalidInputError('storageBaseUrl', 'give storageUrl or storageBaseUrl, not both');
   }
-  const em = toEntityManager(db, { fork: false });
+  const em = toEntityManager(db);
+  // One source for the references of what is returned: they load only this company's rows.
+  const refs = new ReferenceSource(em, companyId);
   try {
     // Every statement on one connection of the pool, asked for once.
-    return await withNativeConnection(em, () => record(em));
+    return await withConnection(em, record);
   } catch (error) {
     if (error instanceof ForeignKeyConstraintViolationException) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
@@ -131,7 +146,7 @@ export async function dedupeScreenshot(
     throw convertError(error, 'Recording the screenshot');
   }
 
-  async function record(em: SqlEntityManager): Promise<DedupeScreenshotResult> {
+  async function record(): Promise<DedupeScreenshotResult> {
     // Hand-written statements on the primary (a replica may lag), with bound parameters.
     if ((await query(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
       throw new CrossTenantReferenceError('workflowId', workflowId);
@@ -141,14 +156,14 @@ export async function dedupeScreenshot(
     const existing = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
     if (existing.length > 0)
       return {
-        screenshot: mapRows(new ReferenceSource(em, undefined, companyId), Screenshot, existing)[0],
+        screenshot: mapRows(refs, Screenshot, existing)[0],
         deduplicated: true,
       };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
-      const insert = async (sqlTx: SqlEntityManager): Promise<DedupeScreenshotResult | null> => {
+      const insert = async (): Promise<DedupeScreenshotResult | null> => {
         // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
-        const inserted = await query(sqlTx, INSERT_SCREENSHOT_SQL, [
+        const inserted = await query(em, INSERT_SCREENSHOT_SQL, [
           companyId,
           workflowId,
           image.hash,
@@ -162,21 +177,21 @@ export async function dedupeScreenshot(
         if (inserted.length > 0) {
           const id = Number(inserted[0].id);
           const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
-          const rows = await query(sqlTx, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
+          const rows = await query(em, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
           return {
-            screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],
+            screenshot: mapRows(refs, Screenshot, rows)[0],
             deduplicated: false,
           };
         }
-        const rows = await query(sqlTx, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+        const rows = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
         return rows.length > 0
           ? {
-              screenshot: mapRows(new ReferenceSource(sqlTx, undefined, companyId), Screenshot, rows)[0],
+              screenshot: mapRows(refs, Screenshot, rows)[0],
               deduplicated: true,
             }
           : null;
       };
-      const result = await sqlTransaction(em, insert);
+      const result = await transaction(em, insert);
       if (result) return result;
     }
     throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');

@@ -1,7 +1,7 @@
 import { convertError } from '../database/convert-error.js';
-import { Company } from '../entities/company.js';
 import type { User } from '../entities/user.js';
 import { InvalidInviteTokenError, NotFoundError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { LIMITS } from '../validation/limits.js';
 import { optionalString, rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
 import { insertUser } from './insert-user.js';
@@ -42,15 +42,18 @@ export async function joinCompany(db: ServiceTarget, input: JoinCompanyInput): P
   const password = validatePassword(fields.password);
   const name = optionalString('name', fields.name, { trim: true, max: LIMITS.shortText }) ?? null;
   const em = toEntityManager(db);
-  let company: Company | null;
+  let companyId: number | undefined;
   try {
-    company = await em.findOne(Company, { inviteToken }, { connectionType: 'write' });
+    const rows = await query<{ id: number }>(em, 'select "id" from "companies" where "invite_token" = ?', [
+      inviteToken,
+    ]);
+    companyId = rows.length > 0 ? Number(rows[0].id) : undefined;
   } catch (error) {
     throw convertError(error, 'Looking up the invite token');
   }
-  if (!company) throw new InvalidInviteTokenError();
+  if (companyId === undefined) throw new InvalidInviteTokenError();
   try {
-    return await insertUser(em, { companyId: company.id, email, spellings, password, name, role: 'regular' });
+    return await insertUser(em, { companyId, email, spellings, password, name, role: 'regular' });
   } catch (error) {
     // The company was deleted after the look-up (its foreign key refused the user): its token is gone too.
     if (error instanceof NotFoundError) throw new InvalidInviteTokenError();

@@ -1,7 +1,8 @@
 import { convertError } from '../database/convert-error.js';
-import { Company } from '../entities/company.js';
 import { NotFoundError } from '../errors.js';
+import { query } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
+import { atomically } from './atomically.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { withFreshInviteToken } from './with-fresh-invite-token.js';
 
@@ -18,9 +19,10 @@ export async function rotateInviteToken(db: ServiceTarget, companyId: number): P
   let updated: { token: string; count: number };
   try {
     updated = await withFreshInviteToken((token) =>
-      em.transactional(async (tx) => ({
+      atomically(em, async () => ({
         token,
-        count: await tx.nativeUpdate(Company, { id }, { inviteToken: token }),
+        count: (await query(em, 'update "companies" set "invite_token" = ? where "id" = ? returning "id"', [token, id]))
+          .length,
       })),
     );
   } catch (error) {

@@ -1,6 +1,7 @@
-import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Database } from '../database/database.js';
+import { EntityManager } from '@mikro-orm/core';
+import { SqlEntityManager } from '@mikro-orm/sql';
+import { Database } from '../database/database.js';
+import { dialectOf } from '../dialects/dialect-of.js';
 import { Company } from '../entities/company.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -15,35 +16,26 @@ import { InvalidInputError } from '../errors.js';
 export type ServiceTarget = Database | EntityManager;
 
 /**
- * Forks a fresh EntityManager from a {@link Database} or from a host's EntityManager. A fork
- * of an EntityManager that is inside a transaction keeps that transaction, so a service called
- * from a host's `em.transactional(...)` commits or rolls back with it. The services pass
- * `connectionType: 'write'` to their reads: each read decides a write, and a read replica may not
- * yet have the company, workflow or user created a moment before.
+ * The EntityManager a service runs its statements on: a {@link Database}'s own, or the host's as
+ * given. The services only run hand-written statements through the executor, on the primary (a
+ * read replica may not yet have the company or user created a moment before), and never load
+ * entities through it; given a host's EntityManager that is inside a transaction, they join it.
  *
+ * @throws INVALID_INPUT (field `db`) for anything else, an EntityManager of another driver, or one
+ * whose MikroORM does not register this library's entities.
  * @example
  * const em = toEntityManager(db); // or toEntityManager(orm.em)
  */
-export function toEntityManager(target: ServiceTarget, options: { fork?: boolean } = {}): SqlEntityManager {
-  const candidate = target as Partial<Database> & Partial<EntityManager>;
-  // Without a fork (hand-written statements only, no entities loaded through it): the
-  // Database's root EntityManager, or the caller's own (its transaction, if it is in one).
-  const fork = options.fork ?? true;
+export function toEntityManager(target: ServiceTarget): SqlEntityManager {
   let em: EntityManager;
-  if (typeof candidate?.fork === 'function' && typeof (candidate as Database).migrator === 'object') {
-    em = fork ? (target as Database).fork() : (target as Database).orm.em;
-  } else if (typeof candidate?.fork === 'function' && typeof candidate.getMetadata === 'function') {
-    em = fork
-      ? (target as EntityManager).fork({ clear: true, keepTransactionContext: true })
-      : (target as EntityManager);
-  } else {
-    throw new InvalidInputError('db', 'expected a Database (from openDatabase) or a MikroORM EntityManager');
-  }
-  if (typeof (em as SqlEntityManager).createQueryBuilder !== 'function') {
+  if (target instanceof Database) em = target.orm.em;
+  else if (target instanceof EntityManager) em = target;
+  else throw new InvalidInputError('db', 'expected a Database (from openDatabase) or a MikroORM EntityManager');
+  if (!(em instanceof SqlEntityManager) || dialectOf(em.getPlatform()) === undefined) {
     throw new InvalidInputError('db', 'the EntityManager must belong to a SQL driver (SQLite or PostgreSQL)');
   }
-  if (!em.getMetadata().find(Company.meta.className)) {
+  if (!em.getMetadata().find(Company)) {
     throw new InvalidInputError('db', "the EntityManager's MikroORM does not register the @overlay/db entities");
   }
-  return em as SqlEntityManager;
+  return em;
 }

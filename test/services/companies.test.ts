@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { query } from '../../src/executor/executor.js';
 import { Company, createCompany, type Database, rotateInviteToken } from '../../src/index.js';
+import { atomically } from '../../src/services/atomically.js';
 import { withFreshInviteToken } from '../../src/services/with-fresh-invite-token.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
@@ -94,6 +96,35 @@ describeEachDialect('services: companies', (dialect) => {
     );
     expect(error).toMatchObject({ code: 'DATABASE_ERROR' });
     expect(await companyCount()).toBe(1);
+  });
+
+  it('a taken token inside a host transaction is retried there, and the host transaction goes on', async () => {
+    const first = await createCompany(db, { name: 'First' });
+    const tokens = [first.inviteToken, 'c'.repeat(43)];
+    const em = db.orm.em.fork();
+    await em.begin();
+    try {
+      // A refused insert aborts a whole PostgreSQL transaction: each attempt is a savepoint of the host's.
+      const [row] = await withFreshInviteToken(
+        (inviteToken) =>
+          atomically(em, () =>
+            query<{ id: number }>(
+              em,
+              'insert into "companies" ("name", "invite_token", "settings") values (?, ?, ?) returning "id"',
+              ['Second', inviteToken, '{}'],
+            ),
+          ),
+        () => tokens.shift()!,
+      );
+      expect(tokens).toEqual([]);
+      const rotated = await rotateInviteToken(em, row.id);
+      expect(await em.count(Company, { id: row.id, inviteToken: rotated })).toBe(1);
+      await em.commit();
+    } catch (error) {
+      await em.rollback();
+      throw error;
+    }
+    expect(await companyCount()).toBe(2);
   });
 
   it('rotates the invite token: a new token, stored, the old one gone', async () => {
