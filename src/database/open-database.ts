@@ -9,7 +9,7 @@ import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { Database } from './database.js';
 import type { OpenDatabaseOptions } from './options.js';
 import { ormOptions } from './orm-options.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './parse-database-url.js';
+import { DEFAULT_DATABASE_URL, describeDatabase, parseDatabaseUrl } from './parse-database-url.js';
 import { queryLogLine } from './query-log-line.js';
 import { redactSecrets } from './redact.js';
 
@@ -46,10 +46,9 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
     if (error instanceof OverlayDbError) throw error;
-    const where = parsed.dialect === 'sqlite' ? parsed.path : redactDatabaseUrl(parsed.url);
-    const password = parsed.dialect === 'postgresql' ? parsed.password : '';
+    const { where, secret } = describeDatabase(parsed);
     const reason = redactSecrets(error instanceof Error ? error.message : String(error))
-      .split(password || '\u0000')
+      .split(secret ?? '\u0000')
       .join('***');
     throw new DatabaseError(`Could not open the ${parsed.dialect} database ${where}: ${reason}`, { cause: error });
   }

@@ -122,3 +122,16 @@ export function redactDatabaseUrl(text: string): string {
 export function redactQueryPasswords(text: string): string {
   return text.replace(/([?&](?:ssl)?password=)[^&#\s'"]*/gi, '$1***');
 }
+
+/**
+ * How messages name a parsed database (a SQLite file's path, a PostgreSQL URL without its
+ * password) and the secret they must never show (the password, if any).
+ *
+ * @example
+ * const { where, secret } = describeDatabase(parseDatabaseUrl(url));
+ */
+export function describeDatabase(parsed: ParsedDatabaseUrl): { where: string; secret: string | undefined } {
+  return parsed.dialect === 'sqlite'
+    ? { where: parsed.path, secret: undefined }
+    : { where: redactDatabaseUrl(parsed.url), secret: parsed.password || undefined };
+}
