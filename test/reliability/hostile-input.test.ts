@@ -533,7 +533,7 @@ describeEachDialect('hostile input (property-based)', (dialect) => {
             description,
             startingUrl: 'https://x.test',
             tags,
-            // Step text goes to PostgreSQL inside one JSON array (see src/tenant/insert-steps.ts).
+            // Step text goes to PostgreSQL inside one JSON array (see src/dialects/postgresql/tenant-sql.ts).
             steps: [stepInput({ actionType: 'click', timestamp: name, selectors: { primary: description, tags } })],
           });
           const [step] = (await t.workflows.getWithSteps(wf.id))?.steps ?? [];
