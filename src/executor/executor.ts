@@ -139,6 +139,33 @@ export interface TransactionOptions {
    * `work` must then be safe to run again after a rollback.
    */
   retry?: boolean;
+  /**
+   * When `work` joins a running transaction, run it inside a savepoint of that transaction, so that
+   * its failure (a duplicate email, a taken token) rolls back only what it did and leaves the
+   * caller's transaction usable, as MikroORM's nested `em.transactional` does (default false:
+   * the failure aborts the whole transaction, as a PostgreSQL error does).
+   */
+  savepoint?: boolean;
+}
+
+let savepoints = 0;
+
+async function inSavepoint<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
+  savepoints = (savepoints % 1_000_000) + 1;
+  const name = `"overlay_savepoint_${savepoints}"`;
+  await query(em, `savepoint ${name}`, [], { prepare: false });
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // If this fails too, the connection or the outer transaction is gone: the work's error is the news.
+    await query(em, `rollback to savepoint ${name}`, [], { prepare: false })
+      .then(() => query(em, `release savepoint ${name}`, [], { prepare: false }))
+      .catch(() => undefined);
+    throw error;
+  }
+  await query(em, `release savepoint ${name}`, [], { prepare: false });
+  return result;
 }
 
 /**
@@ -157,10 +184,11 @@ export async function transaction<T>(
   work: () => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
-  if (em.getTransactionContext() !== undefined) return work();
+  const joined = options.savepoint ? () => inSavepoint(em, work) : work;
+  if (em.getTransactionContext() !== undefined) return joined();
   const pool = poolOf(em);
   const current = heldOn(pool);
-  if (current?.transaction) return work();
+  if (current?.transaction) return joined();
   const once = current
     ? () => transactionOn(em, pool, current.connection, work)
     : () => pool.connection().execute((connection) => transactionOn(em, pool, connection, work));

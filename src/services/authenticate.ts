@@ -1,10 +1,9 @@
 import { convertError } from '../database/convert-error.js';
 import { InvalidCredentialsError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, transaction } from '../executor/executor.js';
 import { sqlTimestamp } from '../lifecycle/sql.js';
 import type { PublicUser } from '../tenant/user-repository.js';
 import { rejectUnknownKeys, requireObject, requireString } from '../validation/validators.js';
-import { atomically } from './atomically.js';
 import { verifyPassword } from './hash-password.js';
 import { EMAIL_MAX_LENGTH, emailSpellings, normalizeEmail } from './normalize-email.js';
 import { USER_COLUMNS, userFromRow } from './service-rows.js';
@@ -75,7 +74,9 @@ export async function authenticate(db: ServiceTarget, input: AuthenticateInput):
     const row = rows.sort((a, b) => rankOf(a) - rankOf(b))[0] ?? null;
     if (!(await verifyPassword(password, row?.password_hash ?? null)) || !row) return null;
     // No row when the user was deleted since the look-up.
-    const signedIn = await atomically(em, () => query(em, SIGN_IN_SQL, [sqlTimestamp(new Date()), row.id]));
+    const signedIn = await transaction(em, () => query(em, SIGN_IN_SQL, [sqlTimestamp(new Date()), row.id]), {
+      savepoint: true,
+    });
     return signedIn.length === 0 ? null : userFromRow(em, signedIn[0]);
   } catch (error) {
     throw convertError(error, 'Signing in');

@@ -1,6 +1,6 @@
 import { convertError } from '../database/convert-error.js';
 import type { Company, CompanySettings } from '../entities/company.js';
-import { query } from '../executor/executor.js';
+import { query, transaction } from '../executor/executor.js';
 import { sqlJson, sqlTimestamp } from '../lifecycle/sql.js';
 import { LIMITS } from '../validation/limits.js';
 import {
@@ -10,7 +10,6 @@ import {
   requireObject,
   requireString,
 } from '../validation/validators.js';
-import { atomically } from './atomically.js';
 import { COMPANY_COLUMNS, companyFromRow } from './service-rows.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { withFreshInviteToken } from './with-fresh-invite-token.js';
@@ -49,8 +48,10 @@ export async function createCompany(db: ServiceTarget, input: CreateCompanyInput
   const em = toEntityManager(db);
   try {
     const rows = await withFreshInviteToken((inviteToken) =>
-      atomically(em, () =>
-        query(em, INSERT_COMPANY_SQL, [name, inviteToken, sqlJson(settings), sqlTimestamp(new Date())]),
+      transaction(
+        em,
+        () => query(em, INSERT_COMPANY_SQL, [name, inviteToken, sqlJson(settings), sqlTimestamp(new Date())]),
+        { savepoint: true },
       ),
     );
     return companyFromRow(em, rows[0]);

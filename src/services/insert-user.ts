@@ -3,9 +3,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import type { User, UserRole } from '../entities/user.js';
 import { DuplicateEmailError, NotFoundError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, transaction } from '../executor/executor.js';
 import { sqlTimestamp } from '../lifecycle/sql.js';
-import { atomically } from './atomically.js';
 import { hashPassword } from './hash-password.js';
 import { USER_COLUMNS, userFromRow, withUnloadedPasswordHash } from './service-rows.js';
 
@@ -37,15 +36,18 @@ export async function insertUser(em: SqlEntityManager, user: NewUser): Promise<U
   try {
     if (await emailTaken(em, user.spellings)) throw new DuplicateEmailError();
     const passwordHash = await hashPassword(user.password);
-    const rows = await atomically(em, () =>
-      query(em, INSERT_USER_SQL, [
-        user.companyId,
-        user.email,
-        passwordHash,
-        user.name,
-        user.role,
-        sqlTimestamp(new Date()),
-      ]),
+    const rows = await transaction(
+      em,
+      () =>
+        query(em, INSERT_USER_SQL, [
+          user.companyId,
+          user.email,
+          passwordHash,
+          user.name,
+          user.role,
+          sqlTimestamp(new Date()),
+        ]),
+      { savepoint: true },
     );
     return withUnloadedPasswordHash(userFromRow(em, rows[0]));
   } catch (error) {

@@ -1,8 +1,7 @@
 import { convertError } from '../database/convert-error.js';
 import { NotFoundError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, transaction } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
-import { atomically } from './atomically.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 import { withFreshInviteToken } from './with-fresh-invite-token.js';
 
@@ -19,11 +18,16 @@ export async function rotateInviteToken(db: ServiceTarget, companyId: number): P
   let updated: { token: string; count: number };
   try {
     updated = await withFreshInviteToken((token) =>
-      atomically(em, async () => ({
-        token,
-        count: (await query(em, 'update "companies" set "invite_token" = ? where "id" = ? returning "id"', [token, id]))
-          .length,
-      })),
+      transaction(
+        em,
+        async () => ({
+          token,
+          count: (
+            await query(em, 'update "companies" set "invite_token" = ? where "id" = ? returning "id"', [token, id])
+          ).length,
+        }),
+        { savepoint: true },
+      ),
     );
   } catch (error) {
     throw convertError(error, 'Rotating the invite token');

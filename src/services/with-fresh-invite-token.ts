@@ -7,12 +7,12 @@ const ATTEMPTS = 3;
 
 /**
  * Runs `write` with a new invite token, and again with another one if the database reports the
- * token as taken. `write` must run in its own transaction (or savepoint: see `atomically`), so
+ * token as taken. `write` must run in its own transaction (or savepoint: see the executor's `transaction(em, work, { savepoint: true })`), so
  * that a refused attempt leaves nothing behind. `generate` exists for tests that force a
  * collision. @internal
  *
  * @example
- * const rows = await withFreshInviteToken((token) => atomically(em, () => query(em, INSERT_COMPANY_SQL, [name, token])));
+ * const rows = await withFreshInviteToken((token) => transaction(em, () => query(em, INSERT_COMPANY_SQL, [name, token]), { savepoint: true }));
  */
 export async function withFreshInviteToken<T>(
   write: (token: string) => Promise<T>,

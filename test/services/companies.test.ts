@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { query } from '../../src/executor/executor.js';
+import { query, transaction } from '../../src/executor/executor.js';
 import { Company, createCompany, type Database, rotateInviteToken } from '../../src/index.js';
-import { atomically } from '../../src/services/atomically.js';
 import { withFreshInviteToken } from '../../src/services/with-fresh-invite-token.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
@@ -107,12 +106,15 @@ describeEachDialect('services: companies', (dialect) => {
       // A refused insert aborts a whole PostgreSQL transaction: each attempt is a savepoint of the host's.
       const [row] = await withFreshInviteToken(
         (inviteToken) =>
-          atomically(em, () =>
-            query<{ id: number }>(
-              em,
-              'insert into "companies" ("name", "invite_token", "settings") values (?, ?, ?) returning "id"',
-              ['Second', inviteToken, '{}'],
-            ),
+          transaction(
+            em,
+            () =>
+              query<{ id: number }>(
+                em,
+                'insert into "companies" ("name", "invite_token", "settings") values (?, ?, ?) returning "id"',
+                ['Second', inviteToken, '{}'],
+              ),
+            { savepoint: true },
           ),
         () => tokens.shift()!,
       );
