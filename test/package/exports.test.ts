@@ -149,6 +149,7 @@ describe('the public surface of src/index.ts', () => {
         "ScreenshotFormat",
         "ScreenshotKeyParts",
         "ServiceTarget",
+        "SqliteDriverName",
         "StepActionData",
         "StepDomContext",
         "StepElementMeta",
