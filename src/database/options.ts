@@ -26,7 +26,11 @@ export interface OpenDatabaseOptions {
   logger?: (message: string) => void;
   /** PostgreSQL connection pool size (default {@link DEFAULT_POOL}). SQLite always uses one connection. */
   pool?: { min?: number; max?: number };
-  /** PostgreSQL read-replica URLs; reads outside transactions go to them. */
+  /**
+   * PostgreSQL read-replica URLs, given to MikroORM (`preferReadReplicas`): MikroORM's own reads
+   * through `db.fork()` outside transactions go to them. The library's statements (tenant scope,
+   * services) all run on the primary.
+   */
   replicas?: string[];
   /**
    * SQLite: the driver. Default: `OVERLAY_SQLITE_DRIVER` from the environment, else
