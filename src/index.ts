@@ -116,6 +116,9 @@ export {
   type DedupeScreenshotInput,
   type DedupeScreenshotResult,
   dedupeScreenshot,
+  type ScreenshotBytesInput,
+  type ScreenshotHashInput,
+  type ScreenshotInputBase,
 } from './services/dedupe-screenshot.js';
 export { BCRYPT_COST } from './services/hash-password.js';
 export { type ImageHeader, readImageHeader } from './services/image-header.js';

@@ -31,8 +31,13 @@ import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
  */
 export type DedupeScreenshotInput = ScreenshotBytesInput | ScreenshotHashInput;
 
-/** What every {@link DedupeScreenshotInput} says besides the image itself. */
-interface ScreenshotInputBase {
+/**
+ * What every {@link DedupeScreenshotInput} says besides the image itself.
+ *
+ * @example
+ * const where: ScreenshotInputBase = { companyId, workflowId, storageBaseUrl: 'https://cdn.example.com' };
+ */
+export interface ScreenshotInputBase {
   companyId: number;
   /** The workflow the screenshot was taken for; it must belong to `companyId`. */
   workflowId: number;
@@ -52,16 +57,26 @@ interface ScreenshotInputBase {
   maxBytes?: number;
 }
 
-/** A {@link DedupeScreenshotInput} with the image's bytes. */
-interface ScreenshotBytesInput extends ScreenshotInputBase {
+/**
+ * A {@link DedupeScreenshotInput} with the image's bytes.
+ *
+ * @example
+ * const input: ScreenshotBytesInput = { companyId, workflowId, content: png };
+ */
+export interface ScreenshotBytesInput extends ScreenshotInputBase {
   /** The PNG or JPEG bytes: hashed here, and format, width and height read from the header. */
   content: Uint8Array;
   /** `sha256:<64 lowercase hex>` of the bytes: it must match them. */
   hash?: string;
 }
 
-/** A {@link DedupeScreenshotInput} with only the hash of the image's bytes. */
-interface ScreenshotHashInput extends ScreenshotInputBase {
+/**
+ * A {@link DedupeScreenshotInput} with only the hash of the image's bytes.
+ *
+ * @example
+ * const input: ScreenshotHashInput = { companyId, workflowId, hash: 'sha256:' + '0'.repeat(64) };
+ */
+export interface ScreenshotHashInput extends ScreenshotInputBase {
   content?: undefined;
   /** `sha256:<64 lowercase hex>` of the bytes, trusted as given. */
   hash: string;
