@@ -22,6 +22,8 @@ export interface ImmediateSqliteConfig extends SqliteDialectConfig {
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #lock: ReturnType<typeof fileLock>;
   readonly #busyTimeoutMs: number;
+  /** Whether the connection handed out last holds the file's turn (Kysely hands out one at a time). */
+  #holding = false;
 
   constructor(config: ImmediateSqliteConfig) {
     super(config);
@@ -30,10 +32,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#lock?.acquire(this.#busyTimeoutMs);
+    // Kysely holds its own connection lock across this call and releases it only through
+    // releaseConnection, so a turn that does not come must not throw here (the database would
+    // wait forever for its next connection): the call gets a connection whose every statement
+    // fails as SQLite does when busy, and Kysely releases it as usual.
+    const busy = await this.#lock?.acquire(this.#busyTimeoutMs).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    this.#holding = busy === undefined;
+    if (busy !== undefined) return busyConnection(busy);
     try {
       return await super.acquireConnection();
     } catch (error) {
+      this.#holding = false;
       this.#lock?.release();
       throw error;
     }
@@ -41,12 +53,25 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   override async releaseConnection(): Promise<void> {
     await super.releaseConnection();
-    this.#lock?.release();
+    if (this.#holding) {
+      this.#holding = false;
+      this.#lock?.release();
+    }
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+/** A connection for a call whose turn did not come: each statement fails with the busy error. */
+function busyConnection(error: unknown): DatabaseConnection {
+  return {
+    executeQuery: () => Promise.reject(error),
+    streamQuery: () => {
+      throw error;
+    },
+  };
 }
 
 /**
