@@ -55,6 +55,11 @@ export {
 } from './errors.js';
 export type { AdoptResult } from './migrations/adopt.js';
 export {
+  type HostSchemaGeneratorOptions,
+  hostMigrationsConfig,
+  OVERLAY_DB_TABLES,
+} from './migrations/host-config.js';
+export {
   createMigrationRunner,
   MigrationRunner,
   type MigrationRunnerOptions,

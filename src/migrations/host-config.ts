@@ -1,0 +1,54 @@
+import { MIGRATIONS_TABLE } from '../database/options.js';
+import { entities } from '../entities/index.js';
+
+/**
+ * The tables of the library's seven entities (`companies`, `users`, …), in the order the
+ * initial migration creates them. The bookkeeping table is {@link MIGRATIONS_TABLE}.
+ *
+ * @example
+ * OVERLAY_DB_TABLES.includes('companies'); // true
+ */
+export const OVERLAY_DB_TABLES: readonly string[] = Object.freeze(entities.map((entity) => entity.meta.tableName));
+
+/** The `schemaGenerator` options {@link hostMigrationsConfig} extends. */
+export interface HostSchemaGeneratorOptions {
+  skipTables?: (string | RegExp)[];
+  [option: string]: unknown;
+}
+
+/**
+ * The config fragment for a host that runs MikroORM with our entities beside its own: its schema
+ * generator (and so `orm.migrator.create()` and `orm.schema`) skips our tables and our bookkeeping
+ * table, so the host's generated migrations never create, alter or drop them; our migrations stay
+ * ours, run by {@link createMigrationRunner} before the host's. Pass the host's own
+ * `schemaGenerator` options to keep them.
+ *
+ * @example
+ * const orm = await MikroORM.init({
+ *   ...hostMigrationsConfig(),
+ *   entities: [...entities, Project], // Project references Company
+ *   extensions: [Migrator],
+ *   migrations: { path: './migrations' }, // the host's own migrations only
+ * });
+ * await createMigrationRunner(orm).up(); // ours first
+ * await orm.migrator.up();                // then the host's
+ */
+export function hostMigrationsConfig<T extends HostSchemaGeneratorOptions>(
+  schemaGenerator?: T,
+): { schemaGenerator: T & { skipTables: (string | RegExp)[] } } {
+  return {
+    schemaGenerator: {
+      ...(schemaGenerator ?? ({} as T)),
+      skipTables: [...(schemaGenerator?.skipTables ?? []), ...OVERLAY_DB_TABLES, MIGRATIONS_TABLE],
+    },
+  };
+}
+
+/**
+ * Matches every table name that is not one of ours (schema-qualified or not), for a schema
+ * generator that should compare our tables only. @internal
+ */
+export function notOurTables(): RegExp {
+  const names = [...OVERLAY_DB_TABLES, MIGRATIONS_TABLE].map((name) => name.replace(/[^a-z0-9_]/gi, '\\$&'));
+  return new RegExp(`^(?!(?:[^.]*\\.)?(?:${names.join('|')})$)`, 'i');
+}
