@@ -18,6 +18,14 @@ export interface ForeignKeySuspension {
   readonly state: string;
   /** Before `commit`: one row per reference that names a missing parent. */
   readonly violations: string;
+  /**
+   * With `off`: renaming a table leaves other tables' references naming it as they are, so a
+   * table rebuilt under its own name (renamed aside, made again, copied, dropped) keeps every
+   * reference to it, a host's table's included.
+   */
+  readonly pinReferences: string;
+  /** With `on`: renames rewrite references again (the connection's default). */
+  readonly unpinReferences: string;
 }
 
 /**

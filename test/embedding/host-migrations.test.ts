@@ -75,6 +75,10 @@ const touchesOurs = (statements: string[]) =>
     ),
   );
 
+it('OVERLAY_DB_TABLES names the tables of our entities', () => {
+  expect([...OVERLAY_DB_TABLES].sort()).toEqual(entities.map((entity) => entity.meta.tableName).sort());
+});
+
 describeEachDialect("a host's own tables and migrations beside ours", (dialect) => {
   let target: TestDatabase;
   let dir: string;

@@ -110,12 +110,17 @@ export const sqliteMigrationSql: MigrationSql = Object.freeze({
     "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\' order by name",
   listColumns: 'select name from pragma_table_info(?)',
   lockStatements: Object.freeze([]),
-  // `foreign_keys` is a setting of the connection, changed outside a transaction only.
+  // `foreign_keys` is a setting of the connection, changed outside a transaction only. Since
+  // SQLite 3.26, `alter table companies rename to …` also rewrites every table's reference to
+  // companies (a host's too) to the new name, so a rebuild that renames the old table aside (as
+  // adopt does) would leave them naming a dropped table; `legacy_alter_table` keeps them as written.
   foreignKeys: Object.freeze({
     off: 'pragma foreign_keys = off',
     on: 'pragma foreign_keys = on',
     state: 'pragma foreign_keys',
     violations: 'pragma foreign_key_check',
+    pinReferences: 'pragma legacy_alter_table = on',
+    unpinReferences: 'pragma legacy_alter_table = off',
   }),
   // The ISO-8601 UTC text the library writes, not CURRENT_TIMESTAMP's `YYYY-MM-DD HH:MM:SS`.
   nowDefaultSql: "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
