@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Options } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import { DEFAULT_POOL, type OpenDatabaseOptions } from '../../database/options.js';
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-database-url.js';
@@ -69,6 +70,10 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
 
   timestampValue(date: Date): Date {
     return date;
+  },
+
+  connectionSetup(_em: SqlEntityManager): undefined {
+    return undefined;
   },
 
   tenant: postgresqlTenantSql,
