@@ -1,3 +1,4 @@
+import type { Options } from '@mikro-orm/core';
 import { MIGRATIONS_TABLE } from '../database/options.js';
 
 /**
@@ -18,11 +19,13 @@ export const OVERLAY_DB_TABLES: readonly string[] = Object.freeze([
   'notifications',
 ]);
 
-/** The `schemaGenerator` options {@link hostMigrationsConfig} extends. */
-export interface HostSchemaGeneratorOptions {
-  skipTables?: (string | RegExp)[];
-  [option: string]: unknown;
-}
+/**
+ * MikroORM's `schemaGenerator` options, which {@link hostMigrationsConfig} extends.
+ *
+ * @example
+ * const mine: HostSchemaGeneratorOptions = { skipTables: ['legacy_audit'] };
+ */
+export type HostSchemaGeneratorOptions = NonNullable<Options['schemaGenerator']>;
 
 /**
  * The config fragment for a host that runs MikroORM with our entities beside its own: its schema
@@ -41,13 +44,13 @@ export interface HostSchemaGeneratorOptions {
  * await createMigrationRunner(orm).up(); // ours first
  * await orm.migrator.up();                // then the host's
  */
-export function hostMigrationsConfig<T extends HostSchemaGeneratorOptions>(
-  schemaGenerator?: T,
-): { schemaGenerator: T & { skipTables: (string | RegExp)[] } } {
+export function hostMigrationsConfig(schemaGenerator: HostSchemaGeneratorOptions = {}): {
+  schemaGenerator: HostSchemaGeneratorOptions;
+} {
   return {
     schemaGenerator: {
-      ...(schemaGenerator ?? ({} as T)),
-      skipTables: [...(schemaGenerator?.skipTables ?? []), ...OVERLAY_DB_TABLES, MIGRATIONS_TABLE],
+      ...schemaGenerator,
+      skipTables: [...(schemaGenerator.skipTables ?? []), ...OVERLAY_DB_TABLES, MIGRATIONS_TABLE],
     },
   };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineEntity, MikroORM, p } from '@mikro-orm/core';
+import { defineEntity, MikroORM, type Options, p } from '@mikro-orm/core';
 import { Migration, Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver as GenericSqliteDriver, NodeSqliteDialect, type SqlEntityManager } from '@mikro-orm/sql';
@@ -74,6 +74,14 @@ const touchesOurs = (statements: string[]) =>
       ).test(s.trim()),
     ),
   );
+
+it("hostMigrationsConfig() is a fragment of MikroORM's Options and keeps the host's own schemaGenerator options", () => {
+  const options: Partial<Options> = { ...hostMigrationsConfig({ skipTables: [/^legacy_/], disableForeignKeys: false }) };
+  expect(options.schemaGenerator).toEqual({
+    disableForeignKeys: false,
+    skipTables: [/^legacy_/, ...OVERLAY_DB_TABLES, MIGRATIONS_TABLE],
+  });
+});
 
 it('OVERLAY_DB_TABLES names the tables of our entities', () => {
   expect([...OVERLAY_DB_TABLES].sort()).toEqual(entities.map((entity) => entity.meta.tableName).sort());
