@@ -16,6 +16,7 @@ import {
   MIGRATIONS_TABLE,
   migrationsFor,
   OVERLAY_DB_TABLES,
+  openDatabase,
 } from '../../src/index.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
 
@@ -76,7 +77,9 @@ const touchesOurs = (statements: string[]) =>
   );
 
 it("hostMigrationsConfig() is a fragment of MikroORM's Options and keeps the host's own schemaGenerator options", () => {
-  const options: Partial<Options> = { ...hostMigrationsConfig({ skipTables: [/^legacy_/], disableForeignKeys: false }) };
+  const options: Partial<Options> = {
+    ...hostMigrationsConfig({ skipTables: [/^legacy_/], disableForeignKeys: false }),
+  };
   expect(options.schemaGenerator).toEqual({
     disableForeignKeys: false,
     skipTables: [/^legacy_/, ...OVERLAY_DB_TABLES, MIGRATIONS_TABLE],
@@ -157,6 +160,13 @@ describeEachDialect("a host's own tables and migrations beside ours", (dialect) 
     await em.getConnection().execute('create table host_audit (id integer primary key, note text)');
     // The host's entity has no table yet either: that is the host's business, not drift of ours.
     expect(await runner.check()).toEqual({ inSync: true, statements: [] });
+    // Nor through the library's own Database (the CLI's `check`), which knows none of the host's.
+    const db = await openDatabase({ url: target.url });
+    try {
+      expect(await db.migrator.check()).toEqual({ inSync: true, statements: [] });
+    } finally {
+      await db.close();
+    }
     // A change to one of our tables still is drift.
     await em.getConnection().execute('create index companies_name_extra on companies (name)');
     const { inSync, statements } = await runner.check();
