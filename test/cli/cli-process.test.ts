@@ -48,7 +48,7 @@ describe.runIf(requestedDialects().includes('sqlite'))('overlay-db as a child pr
       expect(failed.code).toBe(1);
       expect(failed.stdout).toBe('');
       expect(failed.stderr.trim().split('\n')).toEqual([
-        `Database: ${url}`,
+        `Database: ${url} (--url)`,
         'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index',
       ]);
     },
