@@ -51,8 +51,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     source = databaseUrlSource(invocation.url, env, cwd);
   } catch (error) {
+    // An unreadable .env: no database is named yet, so none is printed.
+    const code = error instanceof OverlayDbError ? error.code : 'UNEXPECTED';
     const message = oneLine(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error INVALID_INPUT: ${message}\n`);
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({ ok: false, command: command.name, database: null, error: { code, message } })}\n`,
+      );
+    }
+    io.stderr.write(`error ${code}: ${message}\n`);
     return 1;
   }
   const rawUrl = source.url;

@@ -93,3 +93,19 @@ it('with no --url, DATABASE_URL or .env the CLI says it uses the default ./app.d
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('a .env that cannot be read is a one-line INVALID_INPUT failure (one JSON document with --json)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'overlay-cli-dotenv-'));
+  try {
+    mkdirSync(join(dir, '.env'));
+    const plain = await cli(['upgrade', 'head'], dir);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe(`error INVALID_INPUT: Invalid ${join(dir, '.env')}: cannot be read (EISDIR)\n`);
+    const json = await cli(['upgrade', 'head', '--json'], dir);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, command: 'upgrade', error: { code: 'INVALID_INPUT' } });
+    expect(existsSync(join(dir, 'app.db'))).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
