@@ -16,7 +16,8 @@
 //                 Module.prototype._compile, start no timer or exit hook, and write nothing in
 //                 node_modules/.cache;
 //   better-sqlite3 (the default SQLite driver, a dependency of @mikro-orm/sqlite) loads;
-//   overlay-db    the bin, through `npx`: current, upgrade head, current, history, check.
+//   overlay-db    the bin, through `npx`: current (on SQLite: fails on the missing file, creates
+//                 none), upgrade head, current, history, check.
 // Once: `tsc` (module nodenext, no skipLibCheck) over an ESM (.mts) and a CommonJS (.cts) host
 // file; and the TypeScript cost of the package: `tsc --noEmit --extendedDiagnostics` (no
 // skipLibCheck) of a host that uses MikroORM only (cost-orm.mts) and of the same host that also
@@ -559,7 +560,24 @@ async function binCheck(host, env, tag, dialect, dbs) {
   const cli = (...cliArgs) =>
     run('npx', ['--no-install', 'overlay-db', ...cliArgs, '--url', url], { cwd: host, env }).stdout;
   check(`[${tag}] npx overlay-db current/upgrade head/history/check [${dialect}]`, () => {
-    expect(cli('current'), /^base\b/, 'current on a fresh database');
+    if (dialect === 'sqlite') {
+      // Only `upgrade` creates a database: `current` on a path with no file fails and creates none.
+      const path = url.slice('sqlite:///'.length);
+      const result = spawnSync('npx', ['--no-install', 'overlay-db', 'current', '--url', url], {
+        cwd: host,
+        encoding: 'utf8',
+        env: { ...cleanEnv(), ...env },
+      });
+      if (result.status !== 1) throw new Error(`current on a missing file exited ${result.status}\n${output(result)}`);
+      expect(
+        `${result.stdout}\n${result.stderr}`,
+        /^error DATABASE_ERROR: no database at /m,
+        'current on a missing file',
+      );
+      if (existsSync(path)) throw new Error(`current created ${path}`);
+    } else {
+      expect(cli('current'), /^base\b/, 'current on a fresh database');
+    }
     expect(
       cli('upgrade', 'head'),
       /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,
