@@ -16,4 +16,7 @@ export default defineConfig({
   clean: true,
   splitting: false,
   minify: false,
+  // Loaded through @mikro-orm/postgresql when it is on disk, by name in a host's bundle (see
+  // src/dialects/postgresql/postgresql-dialect.ts): never part of the library's build.
+  external: ['pg'],
 });

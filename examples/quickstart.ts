@@ -8,13 +8,17 @@ const db = await openDatabase({ url: process.env.DATABASE_URL ?? 'sqlite:///./qu
 try {
   console.log(`database: ${db.dialect}, schema at ${await db.migrator.current()}`);
 
-  const company = await createCompany(db, { name: 'Acme Corp' });
-  const admin = await createAdmin(db, {
-    companyId: company.id,
-    // A fresh address per run, so the quickstart can be run again on the same file.
-    email: `admin+${Date.now()}@acme.test`,
-    password: 'correct-horse-42',
-    name: 'Ada Admin',
+  // Sign-up in one transaction: a taken email leaves no company behind.
+  const { company, admin } = await db.transaction(async (tx) => {
+    const company = await createCompany(tx, { name: 'Acme Corp' });
+    const admin = await createAdmin(tx, {
+      companyId: company.id,
+      // A fresh address per run, so the quickstart can be run again on the same file.
+      email: `admin+${Date.now()}@acme.test`,
+      password: 'correct-horse-42',
+      name: 'Ada Admin',
+    });
+    return { company, admin };
   });
   console.log(`company #${company.id} "${company.name}", admin #${admin.id} <${admin.email}> (${admin.role})`);
 

@@ -16,7 +16,8 @@
 //                 Module.prototype._compile, start no timer or exit hook, and write nothing in
 //                 node_modules/.cache;
 //   better-sqlite3 (the default SQLite driver, a dependency of @mikro-orm/sqlite) loads;
-//   overlay-db    the bin, through `npx`: current, upgrade head, current, history, check.
+//   overlay-db    the bin, through `npx`: current (on SQLite: fails on the missing file, creates
+//                 none), upgrade head, current, history, check.
 // Once: `tsc` (module nodenext, no skipLibCheck) over an ESM (.mts) and a CommonJS (.cts) host
 // file; and the TypeScript cost of the package: `tsc --noEmit --extendedDiagnostics` (no
 // skipLibCheck) of a host that uses MikroORM only (cost-orm.mts) and of the same host that also
@@ -30,6 +31,23 @@
 // so no better-sqlite3): a sqlite URL then runs on Node's built-in node:sqlite. Under each Node:
 // esm.mjs and cjs.cjs on a fresh SQLite file, and the bin's upgrade head/check.
 //
+// host "bundler" (first Node only): the full set and esbuild (the version the repository builds
+// with). workflow-app.mjs (open with migrate: true, sign-up, workflow create/list/get with
+// steps/record a run) bundled the two ways esbuild's docs give for packages it cannot bundle:
+//   natives external  --bundle --platform=node --format=esm --external:better-sqlite3
+//                     --external:pg-native and the createRequire banner; run from a folder that
+//                     holds the bundle and node_modules/better-sqlite3 only, on SQLite (on
+//                     better-sqlite3, checked) and PostgreSQL;
+//   packages external --packages=external (and the banner, for the host's own CommonJS files):
+//                     run beside the host's node_modules, on both;
+//   no-sqlite host    that host's workflow-app.mjs bundled with nothing external (neither
+//                     @mikro-orm package of a driver is installed), run alone in a folder on node:sqlite.
+//
+// host "postgresql-only" (first Node only): the tarball with @mikro-orm/{core, sql, migrations,
+// postgresql}: no @mikro-orm/sqlite and no better-sqlite3 installed (`npm ls better-sqlite3` is
+// empty), no package with an install script, no native addon (`*.node`) or build/ folder in
+// node_modules; workflow-app.mjs on a fresh PostgreSQL database, and the bin's upgrade head/check.
+//
 // The host files come from test/package/installed/ and use node built-ins only; nothing in a host
 // can reach the repository's files or node_modules.
 //
@@ -37,6 +55,7 @@
 // Needs a build (npm run build) and PostgreSQL (OVERLAY_TEST_PG_URL, default
 // postgresql://postgres@127.0.0.1:5432/test; with SMOKE_DIALECTS=sqlite it is not needed).
 // SMOKE_MIKRO_ORM=7.2.1[,…] replaces the computed sets (for instance offline, with npm's cache).
+// SMOKE_HOSTS=bundler[,…] runs some of the hosts only (full, no-sqlite, bundler, postgresql-only).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -48,6 +67,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -61,11 +81,20 @@ const TYPESCRIPT = manifest.devDependencies.typescript;
 const TYPES_NODE = manifest.devDependencies['@types/node'];
 const ORM_PACKAGES = ['core', 'sql', 'migrations', 'sqlite', 'postgresql'].map((p) => `@mikro-orm/${p}`);
 const ORM_WITHOUT_SQLITE = ['core', 'sql', 'migrations'].map((p) => `@mikro-orm/${p}`);
+const ORM_POSTGRESQL_ONLY = ['core', 'sql', 'migrations', 'postgresql'].map((p) => `@mikro-orm/${p}`);
+// The esbuild the repository builds with (tsup's), for the bundler host.
+const ESBUILD = JSON.parse(readFileSync(join(repo, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
 /** The most the package may add to a MikroORM-only host's `tsc` time and type count. */
 const TS_COST_LIMIT = 0.1;
 const TS_COST_RUNS = Number(process.env.SMOKE_TS_COST_RUNS ?? 7);
+/** esbuild's createRequire banner for an ESM bundle whose bundled CommonJS code calls `require`. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
 const admin = process.env.OVERLAY_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const dialects = (process.env.SMOKE_DIALECTS ?? 'sqlite,postgresql').split(',');
+const HOSTS = ['full', 'no-sqlite', 'bundler', 'postgresql-only'];
+const hosts = (process.env.SMOKE_HOSTS ?? HOSTS.join(',')).split(',');
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -79,6 +108,7 @@ function usage(message) {
   process.exit(2);
 }
 
+for (const h of hosts) if (!HOSTS.includes(h)) usage(`SMOKE_HOSTS: unknown host ${h} (hosts: ${HOSTS.join(', ')})`);
 for (const node of nodes) {
   const v = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
   const [major, minor] = v.split('.').map(Number);
@@ -110,17 +140,32 @@ try {
   const tarball = pack();
   for (const { version, label } of sets) {
     console.log(`\n=== MikroORM ${version} (${label})`);
-    const full = install(`mikro-orm-${version}`, tarball, ORM_PACKAGES, version, true);
-    for (const node of nodes) await smokeFull(full, node);
-    typecheck(full);
-    typescriptCost(full, version);
-    const lean = install(`mikro-orm-${version}-no-sqlite`, tarball, ORM_WITHOUT_SQLITE, version, false);
-    check(`[${version}] the no-sqlite host has neither @mikro-orm/sqlite nor better-sqlite3`, () => {
-      for (const p of ['@mikro-orm/sqlite', 'better-sqlite3']) {
-        if (existsSync(join(lean, 'node_modules', p))) throw new Error(`${p} is installed`);
-      }
-    });
-    for (const node of nodes) await smokeNodeSqlite(lean, node);
+    if (hosts.includes('full')) {
+      const full = install(`mikro-orm-${version}`, tarball, ORM_PACKAGES, version, true);
+      for (const node of nodes) await smokeFull(full, node);
+      typecheck(full);
+      typescriptCost(full, version);
+    }
+    let lean;
+    if (hosts.includes('no-sqlite')) {
+      lean = install(`mikro-orm-${version}-no-sqlite`, tarball, ORM_WITHOUT_SQLITE, version, false);
+      check(`[${version}] the no-sqlite host has neither @mikro-orm/sqlite nor better-sqlite3`, () => {
+        for (const p of ['@mikro-orm/sqlite', 'better-sqlite3']) {
+          if (existsSync(join(lean, 'node_modules', p))) throw new Error(`${p} is installed`);
+        }
+      });
+      for (const node of nodes) await smokeNodeSqlite(lean, node);
+    }
+    if (hosts.includes('bundler')) {
+      const bundler = install(`mikro-orm-${version}-bundler`, tarball, ORM_PACKAGES, version, false, [
+        `esbuild@${ESBUILD}`,
+      ]);
+      await smokeBundler(bundler, nodes[0], lean);
+    }
+    if (hosts.includes('postgresql-only') && dialects.includes('postgresql')) {
+      const pgOnly = install(`mikro-orm-${version}-postgresql-only`, tarball, ORM_POSTGRESQL_ONLY, version, false);
+      await smokePostgresqlOnly(pgOnly, nodes[0]);
+    }
   }
 } catch (error) {
   failed++;
@@ -162,15 +207,18 @@ function cleanEnv() {
   return env;
 }
 
+/** Runs one check and prints its outcome; true when it passed. */
 function check(name, fn) {
   try {
     const out = fn();
     passed++;
     console.log(`ok   ${name}`);
     if (out) console.log(out.replace(/^(?:ok {3})?/gm, '       '));
+    return true;
   } catch (error) {
     failed++;
     console.log(`FAIL ${name}\n${error?.message ?? error}`);
+    return false;
   }
 }
 
@@ -258,8 +306,11 @@ function pack() {
   return join(root, info.filename);
 }
 
-/** A host project `name` with the tarball and `packages` at `version` (and TypeScript if `withTypes`). */
-function install(name, tarball, packages, version, withTypes) {
+/**
+ * A host project `name` with the tarball and `packages` at `version` (and TypeScript if
+ * `withTypes`, and the `extra` specs).
+ */
+function install(name, tarball, packages, version, withTypes, extra = []) {
   const host = join(root, name);
   mkdirSync(host);
   writeFileSync(
@@ -271,6 +322,7 @@ function install(name, tarball, packages, version, withTypes) {
   const t = Date.now();
   const specs = [tarball, ...packages.map((p) => `${p}@${version}`)];
   if (withTypes) specs.push(`typescript@${TYPESCRIPT}`, `@types/node@${TYPES_NODE}`);
+  specs.push(...extra);
   // No --force, no --legacy-peer-deps: npm's own peer resolution must accept the set.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', ...specs], { cwd: host });
   console.log(
@@ -375,12 +427,157 @@ async function smokeNodeSqlite(host, node) {
   await binCheck(host, env, tag, 'sqlite', dbs);
 }
 
+async function smokeBundler(host, node, lean) {
+  const { version, env } = nodeEnv(node);
+  const tag = `${version} ${host.split('/').pop()}`;
+  console.log(`\n--- node ${version} (${node}) in ${host}`);
+  // esbuild prints warnings only; a bundle that builds with one (an unresolvable require, say) fails.
+  const esbuild = (outfile, flags, from = host) => {
+    const result = run(
+      join(host, 'node_modules', '.bin', 'esbuild'),
+      [
+        'workflow-app.mjs',
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--log-level=warning',
+        `--outfile=${outfile}`,
+        ...flags,
+      ],
+      { cwd: from, env },
+    );
+    if (result.stderr.trim()) throw new Error(`esbuild warned:\n${result.stderr}`);
+    return `${relative(host, outfile)}: ${Math.round(statSync(outfile).size / 1024)} KiB`;
+  };
+  const dbs = await freshDatabases(host);
+  try {
+    // Natives external: the bundle holds the library, MikroORM, Kysely and pg; it runs from a
+    // folder with nothing installed but better-sqlite3 (and its dependencies).
+    const deploy = join(root, `${host.split('/').pop()}-deploy`);
+    const built = check(`[${tag}] esbuild --bundle --format=esm, better-sqlite3 and pg-native external`, () => {
+      const out = esbuild(join(deploy, 'app.mjs'), [
+        '--external:better-sqlite3',
+        '--external:pg-native',
+        `--banner:js=${ESM_REQUIRE_BANNER}`,
+      ]);
+      const manifest = JSON.parse(readFileSync(join(host, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8'));
+      for (const p of ['better-sqlite3', ...Object.keys(manifest.dependencies ?? {})]) {
+        cpSync(join(host, 'node_modules', p), join(deploy, 'node_modules', p), { recursive: true });
+      }
+      return out;
+    });
+    if (built) {
+      const targets = [];
+      for (const dialect of dialects) targets.push({ entry: 'bundle', ...(await dbs.fresh('bundle', dialect)) });
+      const bundleEnv = {
+        ...env,
+        SMOKE_TARGETS: JSON.stringify(targets),
+        SMOKE_ENTRY: 'bundle',
+        SMOKE_EXPECT_SQLITE_DRIVER: 'better-sqlite3',
+      };
+      check(
+        `[${tag}] the bundle runs from a folder with only node_modules/better-sqlite3 (${dialects.join(', ')})`,
+        () => output(run(node, ['app.mjs'], { cwd: deploy, env: bundleEnv })),
+      );
+    }
+    const external = join(host, 'bundle-external', 'app.mjs');
+    const builtExternal = check(`[${tag}] esbuild --bundle --format=esm --packages=external`, () =>
+      esbuild(external, ['--packages=external', `--banner:js=${ESM_REQUIRE_BANNER}`]),
+    );
+    if (builtExternal) {
+      const targets = [];
+      for (const dialect of dialects) targets.push({ entry: 'external', ...(await dbs.fresh('external', dialect)) });
+      const externalEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets), SMOKE_ENTRY: 'external' };
+      check(
+        `[${tag}] the --packages=external bundle runs beside the host's node_modules (${dialects.join(', ')})`,
+        () => output(run(node, [external], { cwd: host, env: externalEnv })),
+      );
+    }
+    if (lean && dialects.includes('sqlite')) {
+      // The no-sqlite host (neither @mikro-orm/sqlite nor @mikro-orm/postgresql) bundled by this
+      // host's esbuild: nothing to mark external; the bundle runs alone, on node:sqlite.
+      const leanBundle = join(root, `${lean.split('/').pop()}-deploy`, 'app.mjs');
+      const leanTag = `${version} ${lean.split('/').pop()}`;
+      const builtLean = check(`[${leanTag}] esbuild --bundle --format=esm, nothing external`, () =>
+        esbuild(leanBundle, [`--banner:js=${ESM_REQUIRE_BANNER}`], lean),
+      );
+      if (builtLean) {
+        const targets = [{ entry: 'lean', ...(await dbs.fresh('lean', 'sqlite')) }];
+        const leanEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets), SMOKE_ENTRY: 'lean' };
+        check(`[${leanTag}] the bundle runs alone in a folder, on node:sqlite`, () =>
+          output(run(node, [leanBundle], { cwd: dirname(leanBundle), env: leanEnv })),
+        );
+      }
+    }
+  } finally {
+    await dbs.drop();
+  }
+}
+
+async function smokePostgresqlOnly(host, node) {
+  const { version, env } = nodeEnv(node);
+  const tag = `${version} ${host.split('/').pop()}`;
+  console.log(`\n--- node ${version} (${node}) in ${host}`);
+  check(`[${tag}] no SQLite package, no install script, no native build`, () => {
+    for (const p of ['@mikro-orm/sqlite', 'better-sqlite3', 'sqlite3']) {
+      if (existsSync(join(host, 'node_modules', p))) throw new Error(`${p} is installed`);
+    }
+    const ls = run('npm', ['ls', '--all', '--parseable', 'better-sqlite3', 'sqlite3'], { cwd: host }).stdout.trim();
+    if (ls) throw new Error(`npm ls better-sqlite3 sqlite3:\n${ls}`);
+    const lock = JSON.parse(readFileSync(join(host, 'package-lock.json'), 'utf8'));
+    const scripted = Object.entries(lock.packages ?? {})
+      .filter(([, info]) => info.hasInstallScript)
+      .map(([path]) => path);
+    if (scripted.length) throw new Error(`packages with install scripts: ${scripted.join(', ')}`);
+    const native = [];
+    const walk = (dir) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory() && e.name === 'build' && existsSync(join(path, 'Release'))) native.push(path);
+        else if (e.isDirectory()) walk(path);
+        else if (e.name.endsWith('.node')) native.push(path);
+      }
+    };
+    walk(join(host, 'node_modules'));
+    if (native.length) throw new Error(`native addons or builds:\n${native.join('\n')}`);
+    return `${Object.keys(lock.packages).length - 1} packages, none with an install script or a native addon`;
+  });
+  const dbs = await freshDatabases(host);
+  try {
+    const targets = [{ entry: 'pg-only', ...(await dbs.fresh('pgonly', 'postgresql')) }];
+    const smokeEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets), SMOKE_ENTRY: 'pg-only' };
+    check(`[${tag}] open with migrate, sign-up and the workflow calls on PostgreSQL`, () =>
+      output(run(node, ['workflow-app.mjs'], { cwd: host, env: smokeEnv })),
+    );
+    await binCheck(host, env, tag, 'postgresql', dbs);
+  } finally {
+    await dbs.drop();
+  }
+}
+
 async function binCheck(host, env, tag, dialect, dbs) {
   const { url } = await dbs.fresh('cli', dialect);
   const cli = (...cliArgs) =>
     run('npx', ['--no-install', 'overlay-db', ...cliArgs, '--url', url], { cwd: host, env }).stdout;
   check(`[${tag}] npx overlay-db current/upgrade head/history/check [${dialect}]`, () => {
-    expect(cli('current'), /^base\b/, 'current on a fresh database');
+    if (dialect === 'sqlite') {
+      // Only `upgrade` creates a database: `current` on a path with no file fails and creates none.
+      const path = url.slice('sqlite:///'.length);
+      const result = spawnSync('npx', ['--no-install', 'overlay-db', 'current', '--url', url], {
+        cwd: host,
+        encoding: 'utf8',
+        env: { ...cleanEnv(), ...env },
+      });
+      if (result.status !== 1) throw new Error(`current on a missing file exited ${result.status}\n${output(result)}`);
+      expect(
+        `${result.stdout}\n${result.stderr}`,
+        /^error DATABASE_ERROR: no database at /m,
+        'current on a missing file',
+      );
+      if (existsSync(path)) throw new Error(`current created ${path}`);
+    } else {
+      expect(cli('current'), /^base\b/, 'current on a fresh database');
+    }
     expect(
       cli('upgrade', 'head'),
       /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,

@@ -13,6 +13,7 @@ export type { Dialect, OpenDatabaseOptions } from './database/options.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, MIGRATIONS_TABLE } from './database/options.js';
 export type { ParsedDatabaseUrl } from './database/parse-database-url.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './database/parse-database-url.js';
+export type { DatabaseTransaction } from './database/transaction.js';
 export type { SqliteDriverName } from './dialects/sqlite/open-sqlite.js';
 export type { CompanySettings } from './entities/company.js';
 export { HEALTH_ERROR_TYPES, HEALTH_STATUSES, type HealthErrorType, type HealthStatus } from './entities/health-log.js';
@@ -54,6 +55,11 @@ export {
   TenantRequiredError,
 } from './errors.js';
 export type { AdoptResult } from './migrations/adopt.js';
+export {
+  type HostSchemaGeneratorOptions,
+  hostMigrationsConfig,
+  OVERLAY_DB_TABLES,
+} from './migrations/host-config.js';
 export {
   createMigrationRunner,
   MigrationRunner,

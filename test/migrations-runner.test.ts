@@ -109,7 +109,8 @@ describeEachDialect('migration runner', (dialect) => {
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(error.migration).toBe(FAILS);
     expect(await runner.current()).toBeNull();
-    expect(await tables()).toEqual([MIGRATIONS_TABLE]);
+    // The bookkeeping table is made in the run's transaction, so the failed run leaves none (issue 16).
+    expect(await tables()).toEqual([]);
 
     await runner.up({ to: ADD_NOTE });
     await expect(runner.up()).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });

@@ -1,13 +1,17 @@
 import type { CliCommandName } from './parse-cli-args.js';
 
 const OPTIONS = `Options:
-  --url <url>   Database URL (default: $DATABASE_URL, else sqlite:///./app.db).
+  --url <url>   Database URL (default: $DATABASE_URL, else DATABASE_URL in ./.env,
+                else sqlite:///./app.db). An already-set DATABASE_URL wins over .env.
                 sqlite:///./rel.db, sqlite:////abs/path.db, postgresql://user:pass@host/db
   --json        Print one JSON document on stdout, for scripts
   -h, --help    Show help`;
 
 const EXIT_CODES = `Exit codes: 0 success; 1 failure (one line "error CODE: message" on stderr,
 the database left as it was) or schema drift for \`check\`; 2 usage error.
+Every run first prints "Database: <url> (<where the URL came from>)" on stderr, also with --json.
+Only upgrade creates a database; the other commands fail on a path with no file.
+A database made by the Python backend is refused until \`overlay-db adopt\` takes it over.
 Set DEBUG=1 to add stack traces to failures. Passwords in URLs are always shown as ***.`;
 
 const COMMANDS: Record<CliCommandName, { usage: string; summary: string; details: string }> = {

@@ -1,11 +1,14 @@
+import { migrationsFor } from '../../migrations/index.js';
 import type { Database } from '../database/database.js';
 import { openDatabase } from '../database/open-database.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from '../database/parse-database-url.js';
+import { parseDatabaseUrl, redactDatabaseUrl } from '../database/parse-database-url.js';
 import { redactSecrets } from '../database/redact.js';
 import { dialectNamed } from '../dialects/dialect-of.js';
 import { OverlayDbError } from '../errors.js';
-import { createMigrationRunner } from '../migrations/migration-runner.js';
+import { createMigrationRunner, revisionIndex } from '../migrations/migration-runner.js';
+import { refuseBeforeMigrating } from '../migrations/refuse-before-migrating.js';
 import { cliHelp, cliUsage } from './cli-help.js';
+import { type DatabaseUrlSource, databaseUrlSource } from './database-url-source.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
 import { type CliStep, runCommand } from './run-command.js';
 
@@ -43,16 +46,46 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 
   const { command, json } = invocation;
-  const rawUrl = invocation.url ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const cwd = io.cwd ?? process.cwd();
+  let source: DatabaseUrlSource;
+  try {
+    source = databaseUrlSource(invocation.url, env, cwd);
+  } catch (error) {
+    // An unreadable .env: no database is named yet, so none is printed.
+    const code = error instanceof OverlayDbError ? error.code : 'UNEXPECTED';
+    const message = oneLine(error instanceof Error ? error.message : String(error));
+    if (json) {
+      io.stdout.write(
+        `${JSON.stringify({ ok: false, command: command.name, database: null, error: { code, message } })}\n`,
+      );
+    }
+    io.stderr.write(`error ${code}: ${message}\n`);
+    return 1;
+  }
+  const rawUrl = source.url;
   const clean = sanitizer(rawUrl);
   const out = (line: string) => io.stdout.write(`${clean(line)}\n`);
   const err = (line: string) => io.stderr.write(`${clean(line)}\n`);
-  const database = clean(redactDatabaseUrl(rawUrl));
+  let url = rawUrl;
+  try {
+    url = absoluteSqliteUrl(rawUrl, cwd);
+  } catch {
+    // Reported below by openDatabase, which parses the URL again.
+  }
+  const database = clean(redactDatabaseUrl(url));
+  // On stderr, with or without --json: stdout stays the command's output alone.
+  err(`Database: ${database} (${source.from})`);
 
   let db: Database | undefined;
   try {
-    const url = absoluteSqliteUrl(rawUrl, io.cwd);
-    if (!json) err(`Database: ${clean(redactDatabaseUrl(url))}`);
+    // Before the database is opened (on SQLite that switches the file to WAL): an unknown
+    // revision, a path with no file (for every command but upgrade) and a database the runner
+    // would refuse (the Python backend's, for every command but adopt) fail with nothing created.
+    const parsed = parseDatabaseUrl(url);
+    if ('to' in command && command.to !== 'head' && command.to !== 'base') {
+      revisionIndex(migrationsFor(parsed.dialect), command.to);
+    }
+    await refuseBeforeMigrating(parsed, {}, { run: RUNS[command.name], mustExist: command.name !== 'upgrade' });
     db = await openDatabase({ url, logger: err });
     const steps: CliStep[] = [];
     const runner = createMigrationRunner(db.orm, {
@@ -97,9 +130,18 @@ function document(
   };
 }
 
+/** What each command does to the database (only upgrade may create one). */
+const RUNS: Record<CliCommand['name'], 'read' | 'write' | 'adopt'> = {
+  upgrade: 'write',
+  downgrade: 'write',
+  current: 'read',
+  history: 'read',
+  check: 'read',
+  adopt: 'adopt',
+};
+
 /** Relative SQLite paths resolve against `cwd` (the caller's, for in-process use), like the Python backend's. */
-function absoluteSqliteUrl(url: string, cwd: string | undefined): string {
-  if (cwd === undefined) return url;
+function absoluteSqliteUrl(url: string, cwd: string): string {
   const parsed = parseDatabaseUrl(url, cwd);
   return dialectNamed(parsed.dialect).migrations.commandLineUrl(url, parsed);
 }

@@ -5,6 +5,7 @@ import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
 import type { Dialect } from './options.js';
+import { type DatabaseTransaction, runTransaction } from './transaction.js';
 
 /**
  * An open database: the MikroORM instance, its dialect and its migration runner.
@@ -44,6 +45,28 @@ export class Database {
    */
   forCompany(companyId: number): TenantScope {
     return createTenantScope(this.orm.em, companyId);
+  }
+
+  /**
+   * Runs `work` in one transaction: every service and tenant scope given `tx` (or this `db`, inside
+   * `work`) commits when `work` resolves and rolls back when it throws, and `work`'s result or error
+   * comes out as it was. Inside a transaction already (a `db.transaction`, or the host's
+   * `em.transactional`) it joins that one. A transaction the database aborts for a deadlock, a
+   * serialization failure or a busy SQLite file runs again from the start, up to three runs in all:
+   * `work` must be safe to run again (no e-mails sent, no other systems called inside it). Failures
+   * of the transaction itself (begin, commit, a lock not granted in time) are OverlayDbError.
+   * Statements of MikroORM's entity API (`db.fork().find(…)`) do not belong inside: on SQLite they
+   * would wait for the connection the transaction holds.
+   *
+   * @example
+   * const { company, admin } = await db.transaction(async (tx) => {
+   *   const company = await createCompany(tx, { name: 'Acme Corp' });
+   *   const admin = await createAdmin(tx, { companyId: company.id, email, password });
+   *   return { company, admin };
+   * }); // a taken email leaves no company behind
+   */
+  transaction<T>(work: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
+    return runTransaction(this.orm.em, work);
   }
 
   /**

@@ -4,6 +4,7 @@ import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { DatabaseError, OverlayDbError } from '../errors.js';
 import { query } from '../executor/executor.js';
 import { observeStatements } from '../executor/statement-log.js';
+import { refuseBeforeMigrating } from '../migrations/refuse-before-migrating.js';
 import { validateOpenOptions } from '../reliability/validate-open-options.js';
 import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
 import { Database } from './database.js';
@@ -25,6 +26,8 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
   const options = validateOpenOptions(input);
   const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const parsed = parseDatabaseUrl(url);
+  // Before anything opens it: a refused database is left as it was (SQLite's file not even switched to WAL).
+  if (options.migrate) await refuseBeforeMigrating(parsed, options, { run: 'write', mustExist: false });
   const config = await ormOptions(parsed, options);
   let orm: MikroORM | undefined;
   try {

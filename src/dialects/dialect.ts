@@ -1,4 +1,5 @@
 import type { Options } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { CompiledQuery } from 'kysely';
 import type { Dialect, OpenDatabaseOptions } from '../database/options.js';
 import type { ParsedDatabaseUrl } from '../database/parse-database-url.js';
@@ -49,6 +50,13 @@ export interface SqlDialect {
   timestampText(column: string): string;
   /** A Date as a timestamp column stores it: ISO-8601 UTC text on SQLite, the Date itself for pg's timestamptz. */
   timestampValue(date: Date): string | Date;
+  /**
+   * Undefined when the connection `em` runs on is known to have the settings the library needs (a
+   * connection it opened, one checked before, every PostgreSQL connection); else a function that
+   * checks them once and applies what is missing, or refuses with an OverlayDbError. SQLite: a host's
+   * own MikroORM connection needs foreign keys on and a busy timeout of at least the default.
+   */
+  connectionSetup(em: SqlEntityManager): (() => Promise<void>) | undefined;
   /** The tenant scope's dialect SQL. */
   readonly tenant: TenantSql;
   /** The lifecycle code's dialect SQL (record-run, labels, health, notifications). */

@@ -1,3 +1,4 @@
+import type { OpenDatabaseOptions } from '../database/options.js';
 import type { ParsedDatabaseUrl } from '../database/parse-database-url.js';
 import type { AlembicSchema } from '../migrations/adopt/alembic-revision.js';
 import type { MigrationStatements } from '../migrations/migration-statements.js';
@@ -18,7 +19,23 @@ export interface ForeignKeySuspension {
   readonly state: string;
   /** Before `commit`: one row per reference that names a missing parent. */
   readonly violations: string;
+  /**
+   * With `off`: renaming a table leaves other tables' references naming it as they are, so a
+   * table rebuilt under its own name (renamed aside, made again, copied, dropped) keeps every
+   * reference to it, a host's table's included.
+   */
+  readonly pinReferences: string;
+  /** With `on`: renames rewrite references again (the connection's default). */
+  readonly unpinReferences: string;
 }
+
+/**
+ * A database read before the library opens it for writing: it has no file yet, or what `read` found.
+ *
+ * @example
+ * const atRest = await dialectNamed('sqlite').migrations.readAtRest(parsed, {}, readSchema);
+ */
+export type DatabaseAtRest<T> = { exists: false } | { exists: true; found: T };
 
 /**
  * The SQL of the migration code (runner, lock, adopt, schema check, CLI) that differs between
@@ -59,4 +76,16 @@ export interface MigrationSql {
   commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string;
   /** The secrets of a URL that the CLI must never print (PostgreSQL's password). */
   urlSecrets(parsed: ParsedDatabaseUrl): string[];
+  /**
+   * Runs `read` on the database without writing or creating anything, before it is opened for
+   * writing (SQLite: a connection without the library's pragmas, writes refused, and none at all
+   * when the file is missing). Undefined where only an open connection can tell (PostgreSQL, where
+   * opening changes nothing, so the migration runner reads instead) or the database cannot be
+   * read (the open that follows reports why).
+   */
+  readAtRest<T>(
+    parsed: ParsedDatabaseUrl,
+    options: OpenDatabaseOptions,
+    read: (sql: MigrationStatements) => Promise<T>,
+  ): Promise<DatabaseAtRest<T> | undefined>;
 }

@@ -27,9 +27,11 @@ export async function withMigrationLock<T>(em: SqlEntityManager, work: () => Pro
 /**
  * {@link withMigrationLock} for a migration: where DDL can cascade (SQLite, whose table rebuilds
  * drop the parent table), foreign keys are off for the whole transaction, turned off before
- * BEGIN (where the pragma takes effect), and every reference is checked before COMMIT; a
- * dangling one rolls the run back. The pool's one connection stays held from turning them off to
- * turning them back on, so no other call of the Database ever runs without them.
+ * BEGIN (where the pragma takes effect), renames leave other tables' references as written (a
+ * host table's reference to a table we rebuild keeps naming it), and every reference is checked
+ * before COMMIT; a dangling one rolls the run back. The pool's one connection stays held from
+ * turning them off to turning them back on, so no other call of the Database ever runs without
+ * them.
  *
  * @example
  * await withMigrationTransaction(em, async () => { for (const m of plan) await apply(m); });
@@ -40,6 +42,7 @@ export async function withMigrationTransaction<T>(em: SqlEntityManager, work: ()
   return withConnection(em, async () => {
     await run(em, suspension.off);
     try {
+      await run(em, suspension.pinReferences);
       return await withMigrationLock(em, async () => {
         const result = await work();
         const violations = await run(em, suspension.violations);
@@ -49,6 +52,8 @@ export async function withMigrationTransaction<T>(em: SqlEntityManager, work: ()
         return result;
       });
     } finally {
+      // A failure here leaves a connection that restoreForeignKeys closes if it cannot be used.
+      await run(em, suspension.unpinReferences).catch(() => undefined);
       await restoreForeignKeys(em, suspension);
     }
   });

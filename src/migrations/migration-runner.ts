@@ -17,6 +17,7 @@ import { initialSchemaSql } from './adopt/initial-schema-sql.js';
 import { type AdoptResult, adoptAlembicDatabase } from './adopt.js';
 import { withMigrationTransaction } from './migration-lock.js';
 import { type MigrationStatements, migrationStatements } from './migration-statements.js';
+import { migrationRefusal, readStoredSchema } from './refuse-before-migrating.js';
 import { checkSchema, type SchemaCheck } from './schema-check.js';
 
 // A migration's `execute()` and `getEntityManager()` would run beside the runner's transaction on
@@ -70,6 +71,7 @@ export class MigrationRunner {
   private readonly sql: MigrationStatements;
   private readonly table: string;
   private tableReady = false;
+  private verified: 'no' | 'reading' | 'writing' = 'no';
 
   constructor(
     private readonly orm: MikroORM,
@@ -129,7 +131,7 @@ export class MigrationRunner {
 
   /** The newest applied migration (`alembic current`), or null on an empty database. */
   async current(): Promise<string | null> {
-    const rows = await this.appliedRows();
+    const rows = await this.recordedRows();
     const applied = new Set(rows.map((r) => r.name));
     const last = [...this.migrations].reverse().find((m) => applied.has(m.name));
     return last?.name ?? null;
@@ -137,7 +139,7 @@ export class MigrationRunner {
 
   /** Every known migration, oldest first, with whether and when it was applied (`alembic history`). */
   async history(): Promise<MigrationStatus[]> {
-    const rows = new Map((await this.appliedRows()).map((r) => [r.name, r.appliedAt]));
+    const rows = new Map((await this.recordedRows()).map((r) => [r.name, r.appliedAt]));
     return this.migrations.map((m) => ({
       name: m.name,
       applied: rows.has(m.name),
@@ -147,7 +149,7 @@ export class MigrationRunner {
 
   /** The names of migrations not yet applied, oldest first. */
   async pending(): Promise<string[]> {
-    const applied = new Set((await this.appliedRows()).map((r) => r.name));
+    const applied = new Set((await this.recordedRows()).map((r) => r.name));
     return this.migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
   }
 
@@ -156,6 +158,7 @@ export class MigrationRunner {
    * check): `inSync` is false, and `statements` say what would reconcile them, when they differ.
    */
   async check(): Promise<SchemaCheck> {
+    await this.refuseForeignDatabase({ writing: false });
     return checkSchema(this.orm, [MIGRATIONS_TABLE]);
   }
 
@@ -204,24 +207,24 @@ export class MigrationRunner {
   }
 
   private indexOf(name: string): number {
-    const exact = this.migrations.findIndex((m) => m.name === name);
-    if (exact >= 0) return exact;
-    const byPrefix = this.migrations.map((m, i) => [m.name, i] as const).filter(([n]) => n.startsWith(name));
-    if (name !== '' && byPrefix.length === 1) return byPrefix[0][1];
-    throw new InvalidInputError(
-      'to',
-      `unknown revision ${JSON.stringify(name)}; known: ${this.migrations.map((m) => m.name).join(', ') || '(none)'}`,
-    );
+    return revisionIndex(this.migrations, name);
   }
 
   private async run(plan: (applied: Set<string>) => Promise<string[]>): Promise<string[]> {
-    await this.ensureTable();
+    await this.refuseForeignDatabase({ writing: true });
     try {
-      return await withMigrationTransaction(this.em, async () => {
+      // The bookkeeping table is made in the run's transaction: a failed run leaves none behind.
+      const result = await withMigrationTransaction(this.em, async () => {
+        if (!this.tableReady) {
+          await this.sql.run(this.sqlDialect.migrations.createBookkeepingTable(this.table));
+        }
         const applied = new Set((await this.appliedRows()).map((r) => r.name));
         return plan(applied);
       });
+      this.tableReady = true;
+      return result;
     } catch (error) {
+      this.tableReady = false;
       throw this.wrap(error);
     }
   }
@@ -260,8 +263,38 @@ export class MigrationRunner {
     );
   }
 
+  /**
+   * The applied migrations, for the commands that only read: a database the Python backend made
+   * is refused, and a database without the bookkeeping table has none (it is not created).
+   */
+  private async recordedRows(): Promise<{ name: string; appliedAt: Date }[]> {
+    await this.refuseForeignDatabase({ writing: false });
+    if (!this.tableReady) {
+      if (!(await this.wrapped(() => bookkeepingTableExists(this.em, MIGRATIONS_TABLE)))) return [];
+      this.tableReady = true;
+    }
+    return this.appliedRows();
+  }
+
+  /** Refuses, before anything is written, a database the runner must not work on (the Python backend's, until adopted). */
+  private async refuseForeignDatabase({ writing }: { writing: boolean }): Promise<void> {
+    if (this.verified === 'writing' || (this.verified === 'reading' && !writing)) return;
+    const schema = await this.wrapped(() => readStoredSchema(this.sql, this.sqlDialect.migrations));
+    const refusal = migrationRefusal(schema, { writing });
+    if (refusal) throw refusal;
+    this.verified = writing ? 'writing' : 'reading';
+  }
+
+  private async wrapped<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
+  /** The rows of the bookkeeping table, which the caller has made sure exists. */
   private async appliedRows(): Promise<{ name: string; appliedAt: Date }[]> {
-    await this.ensureTable();
     const name = this.sql.id('name');
     const appliedAt = this.sql.id('applied_at');
     const rows = await this.sql.all<{ name: string; applied_at: string }>(
@@ -307,6 +340,24 @@ export class MigrationRunner {
  */
 export function createMigrationRunner(orm: MikroORM, options?: MigrationRunnerOptions): MigrationRunner {
   return new MigrationRunner(orm, options);
+}
+
+/**
+ * The index of the migration named `name`, or of the one migration whose name starts with it;
+ * INVALID_INPUT otherwise. @internal
+ *
+ * @example
+ * revisionIndex(migrationsFor('sqlite'), '0001'); // 0
+ */
+export function revisionIndex(migrations: readonly MigrationEntry[], name: string): number {
+  const exact = migrations.findIndex((m) => m.name === name);
+  if (exact >= 0) return exact;
+  const byPrefix = migrations.map((m, i) => [m.name, i] as const).filter(([n]) => n.startsWith(name));
+  if (name !== '' && byPrefix.length === 1) return byPrefix[0][1];
+  throw new InvalidInputError(
+    'to',
+    `unknown revision ${JSON.stringify(name)}; known: ${migrations.map((m) => m.name).join(', ') || '(none)'}`,
+  );
 }
 
 /** Checks the options object of up()/down() before anything runs (a caller may pass anything). */

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHILD_TEST_TIMEOUT_MS, runNode } from '../support/child-process.js';
 import { requestedDialects } from '../support/env.js';
@@ -13,6 +14,15 @@ function spawnCli(argv: string[], env: Record<string, string> = {}) {
   return runNode(['--import', 'tsx', 'src/cli/main.ts', ...argv], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
+  });
+}
+
+/** The entry point run from another working directory (tsx loaded by its path, not from the cwd). */
+function spawnCliIn(cwd: string, argv: string[]) {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return runNode(['--import', tsx, join(ROOT, 'src/cli/main.ts'), ...argv], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '' },
   });
 }
 
@@ -48,9 +58,25 @@ describe.runIf(requestedDialects().includes('sqlite'))('overlay-db as a child pr
       expect(failed.code).toBe(1);
       expect(failed.stdout).toBe('');
       expect(failed.stderr.trim().split('\n')).toEqual([
-        `Database: ${url}`,
+        `Database: ${url} (--url)`,
         'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index',
       ]);
+    },
+    CHILD_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'reads DATABASE_URL from the .env of its working directory and says so first',
+    async () => {
+      const cwd = mkdtempSync(join(dir, 'project-'));
+      writeFileSync(join(cwd, '.env'), 'DATABASE_URL=sqlite:///./from-dotenv.db\n');
+      const upgrade = await spawnCliIn(cwd, ['upgrade', 'head']);
+      expect(upgrade.stderr.split('\n')[0]).toBe(
+        `Database: sqlite:///${join(cwd, 'from-dotenv.db')} (DATABASE_URL from .env)`,
+      );
+      expect(upgrade.code).toBe(0);
+      expect(existsSync(join(cwd, 'from-dotenv.db'))).toBe(true);
+      expect(existsSync(join(cwd, 'app.db'))).toBe(false);
     },
     CHILD_TEST_TIMEOUT_MS,
   );

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -150,6 +150,8 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
   });
 
   it('current and history report the state, for people and as JSON', async () => {
+    // An empty database (on SQLite a file with no table: a path with no file is no database).
+    if (dialect === 'sqlite') writeFileSync(target.name, '');
     expect(JSON.parse((await run('current', '--json')).stdout)).toMatchObject({
       ok: true,
       current: null,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Options } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 import { DEFAULT_POOL, type OpenDatabaseOptions } from '../../database/options.js';
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-database-url.js';
@@ -30,16 +31,23 @@ function numbered(sql: string): { text: string; count: number } {
   return entry;
 }
 
-function loadPgClient(): PgClientClass {
+const NOT_INSTALLED =
+  'The driver package @mikro-orm/postgresql is not installed; add it with `npm install @mikro-orm/postgresql`';
+
+async function loadPgClient(): Promise<PgClientClass> {
   const here = createRequire(import.meta.url);
   let from: string;
   try {
     from = here.resolve('@mikro-orm/postgresql');
   } catch (error) {
-    throw new DatabaseError(
-      'The driver package @mikro-orm/postgresql is not installed; add it with `npm install @mikro-orm/postgresql`',
-      { cause: error },
-    );
+    // In a host's bundle @mikro-orm/postgresql is bundled, not on disk; pg is bundled with it, and
+    // this literal import lets the bundler give the library the same copy.
+    try {
+      const pg = await import('pg');
+      return (pg.default ?? pg).Client as unknown as PgClientClass;
+    } catch {
+      throw new DatabaseError(NOT_INSTALLED, { cause: error });
+    }
   }
   // pg as @mikro-orm/postgresql has it: the same copy its pool is made of.
   const pg = createRequire(from)('pg') as { Client: PgClientClass };
@@ -71,6 +79,10 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
     return date;
   },
 
+  connectionSetup(_em: SqlEntityManager): undefined {
+    return undefined;
+  },
+
   tenant: postgresqlTenantSql,
   lifecycle: postgresqlLifecycleSql,
   migrations: postgresqlMigrationSql,
@@ -78,8 +90,15 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
   async ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
     if (parsed.dialect !== 'postgresql') throw new Error('not a PostgreSQL URL');
     if (options.sqliteDriver !== undefined) throw new InvalidInputError('sqliteDriver', 'a SQLite option');
-    const Client = loadPgClient();
-    const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+    const Client = await loadPgClient();
+    let PostgreSqlDriver: typeof import('@mikro-orm/postgresql').PostgreSqlDriver;
+    try {
+      // In a try, so that a bundler leaves this import to run time when the package is absent
+      // (a SQLite-only host) instead of failing the build.
+      ({ PostgreSqlDriver } = await import('@mikro-orm/postgresql'));
+    } catch (error) {
+      throw new DatabaseError(NOT_INSTALLED, { cause: error });
+    }
     const pool = { ...DEFAULT_POOL, ...(options.pool ?? {}) };
     if (
       !Number.isSafeInteger(pool.min) ||

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { DEFAULT_BUSY_TIMEOUT_MS, type OpenDatabaseOptions } from '../../database/options.js';
 import type { ParsedDatabaseUrl } from '../../database/parse-database-url.js';
 import { MigrationError } from '../../errors.js';
 import type { AlembicSchema, AlembicTable } from '../../migrations/adopt/alembic-revision.js';
 import type { MigrationStatements } from '../../migrations/migration-statements.js';
-import type { MigrationSql } from '../migration-sql.js';
+import type { DatabaseAtRest, MigrationSql } from '../migration-sql.js';
+import { openSqlite, resolveSqliteDriver, sqliteDriverFromEnvironment } from './open-sqlite.js';
 
 /** The expression that turns a SQLite time string into `YYYY-MM-DDTHH:MM:SS.sssZ` UTC, or NULL. */
 function isoTimestampSql(column: string): string {
@@ -96,6 +99,39 @@ async function adoptTables(
   for (const table of [...schema.tableNames].reverse()) await sql.run(`drop table ${aside(table)}`);
 }
 
+// The library's connections switch a file to WAL as they open (pragmas.ts), which rewrites its
+// header: a database that is then refused would not be left as it was. So the file is read first
+// on a bare connection of the same driver, without those pragmas and with writes refused
+// (query_only), and only if it exists: opening a missing path would create it.
+async function readAtRest<T>(
+  parsed: ParsedDatabaseUrl,
+  options: OpenDatabaseOptions,
+  read: (sql: MigrationStatements) => Promise<T>,
+): Promise<DatabaseAtRest<T> | undefined> {
+  if (parsed.dialect !== 'sqlite' || parsed.path === ':memory:') return undefined;
+  if (!existsSync(parsed.path)) return { exists: false };
+  let connection: ReturnType<typeof openSqlite> | undefined;
+  try {
+    const driver = resolveSqliteDriver(options.sqliteDriver ?? sqliteDriverFromEnvironment());
+    const opened = openSqlite(driver, parsed.path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    connection = opened;
+    opened.prepare('pragma query_only = true').run([]);
+    const sql: MigrationStatements = {
+      all: async <R>(text: string, params: readonly unknown[] = []) => opened.prepare(text).all(params) as R[],
+      run: async (text: string, params: readonly unknown[] = []) => {
+        opened.prepare(text).run(params);
+      },
+      id: (name: string) => `"${name.replace(/"/g, '""')}"`,
+    };
+    return { exists: true, found: await read(sql) };
+  } catch {
+    // Not readable as a database (or busy): the open that follows reports why.
+    return undefined;
+  } finally {
+    connection?.close();
+  }
+}
+
 /**
  * The migration SQL of SQLite.
  *
@@ -110,12 +146,17 @@ export const sqliteMigrationSql: MigrationSql = Object.freeze({
     "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\' order by name",
   listColumns: 'select name from pragma_table_info(?)',
   lockStatements: Object.freeze([]),
-  // `foreign_keys` is a setting of the connection, changed outside a transaction only.
+  // `foreign_keys` is a setting of the connection, changed outside a transaction only. Since
+  // SQLite 3.26, `alter table companies rename to …` also rewrites every table's reference to
+  // companies (a host's too) to the new name, so a rebuild that renames the old table aside (as
+  // adopt does) would leave them naming a dropped table; `legacy_alter_table` keeps them as written.
   foreignKeys: Object.freeze({
     off: 'pragma foreign_keys = off',
     on: 'pragma foreign_keys = on',
     state: 'pragma foreign_keys',
     violations: 'pragma foreign_key_check',
+    pinReferences: 'pragma legacy_alter_table = on',
+    unpinReferences: 'pragma legacy_alter_table = off',
   }),
   // The ISO-8601 UTC text the library writes, not CURRENT_TIMESTAMP's `YYYY-MM-DD HH:MM:SS`.
   nowDefaultSql: "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -131,4 +172,6 @@ export const sqliteMigrationSql: MigrationSql = Object.freeze({
   urlSecrets(_parsed: ParsedDatabaseUrl): string[] {
     return [];
   },
+
+  readAtRest,
 });

@@ -37,13 +37,20 @@ export function sqliteDriverFromEnvironment(): SqliteDriverName | undefined {
 type BetterSqlite3 = new (path: string, options: { timeout: number }) => SqliteDatabase;
 
 // Loaded from where `@mikro-orm/sqlite` is installed: that package depends on it, the host need not.
+// In a host's bundle that package is not on disk (the library never imports it); better-sqlite3,
+// which a bundler must leave external, is then the one installed beside the running code.
 function loadBetterSqlite3(): BetterSqlite3 | undefined {
   const here = createRequire(import.meta.url);
   let from: string;
   try {
     from = here.resolve('@mikro-orm/sqlite');
   } catch {
-    return undefined;
+    try {
+      return here('better-sqlite3') as BetterSqlite3;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') return undefined;
+      throw error;
+    }
   }
   return createRequire(from)('better-sqlite3') as BetterSqlite3;
 }

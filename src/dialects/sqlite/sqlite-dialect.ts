@@ -4,6 +4,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, type OpenDatabaseOptions } from '../../databas
 import type { ParsedDatabaseUrl } from '../../database/parse-database-url.js';
 import { InvalidInputError } from '../../errors.js';
 import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import { sqliteConnectionSetup } from './connection-settings.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { sqliteLifecycleSql } from './lifecycle-sql.js';
 import { sqliteMigrationSql } from './migration-sql.js';
@@ -45,6 +46,8 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   timestampValue(date: Date): string {
     return date.toISOString();
   },
+
+  connectionSetup: sqliteConnectionSetup,
 
   tenant: sqliteTenantSql,
   lifecycle: sqliteLifecycleSql,

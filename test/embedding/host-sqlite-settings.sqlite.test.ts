@@ -1,0 +1,100 @@
+import { MikroORM } from '@mikro-orm/core';
+import { SqliteDriver as GenericSqliteDriver, NodeSqliteDialect } from '@mikro-orm/sql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createCompany,
+  createMigrationRunner,
+  createTenantScope,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  entities,
+  InvalidInputError,
+} from '../../src/index.js';
+import { createTestDatabase, requestedDialects, type TestDatabase } from '../support/dialects.js';
+
+// A host that embeds the library on its own MikroORM SQLite connection. MikroORM 7 turns foreign
+// keys on as it connects; its node:sqlite dialect leaves SQLite's busy timeout at 0. A host (or a
+// failed schema change of MikroORM's, which runs `pragma foreign_keys = off` first) can leave
+// foreign keys off, and then the schema's cascades silently do not happen.
+describe.runIf(requestedDialects().includes('sqlite'))(
+  'a host SQLite connection gets the settings the library needs',
+  () => {
+    let target: TestDatabase;
+    let orm: MikroORM;
+    beforeEach(async () => {
+      target = await createTestDatabase('sqlite');
+      const connection =
+        process.env.OVERLAY_SQLITE_DRIVER === 'node:sqlite'
+          ? { driver: GenericSqliteDriver, driverOptions: new NodeSqliteDialect(target.name) }
+          : { driver: SqliteDriver };
+      orm = (await MikroORM.init({
+        ...connection,
+        dbName: target.name,
+        entities: [...entities],
+        metadataCache: { enabled: false },
+      } as Parameters<typeof MikroORM.init>[0])) as MikroORM;
+      await createMigrationRunner(orm).up();
+    });
+    afterEach(async () => {
+      await orm.close(true);
+      await target.drop();
+    });
+
+    async function pragma(name: string): Promise<number> {
+      const [row] = await orm.em.getConnection().execute<Record<string, number>[]>(`pragma ${name}`);
+      return Number(Object.values(row)[0]);
+    }
+
+    async function workflowWithSteps(companyId: number): Promise<number> {
+      const tenant = createTenantScope(orm.em.fork(), companyId);
+      const workflow = await tenant.workflows.create({
+        name: 'W',
+        startingUrl: 'https://host.test',
+        steps: [1, 2].map((stepNumber) => ({
+          stepNumber,
+          actionType: 'click',
+          selectors: {},
+          elementMeta: {},
+          pageContext: {},
+        })),
+      });
+      return workflow.id;
+    }
+
+    async function company(): Promise<number> {
+      return (await createCompany(orm.em.fork(), { name: 'Host Co' })).id;
+    }
+
+    it('with foreign keys turned off by the host, deleting a workflow through a scope still cascades to its steps', async () => {
+      const companyId = await company();
+      await orm.em.getConnection().execute('pragma foreign_keys = off');
+      expect(await pragma('foreign_keys')).toBe(0);
+      const workflowId = await workflowWithSteps(companyId);
+      await createTenantScope(orm.em.fork(), companyId).workflows.delete(workflowId);
+      const [row] = await orm.em.getConnection().execute<{ n: number }[]>('select count(*) as "n" from "steps"');
+      expect(Number(row.n)).toBe(0);
+      expect(await pragma('foreign_keys')).toBe(1);
+    });
+
+    it("raises a busy timeout below the library's default to the default", async () => {
+      await orm.em.getConnection().execute('pragma busy_timeout = 1000');
+      const companyId = await company();
+      await createTenantScope(orm.em.fork(), companyId).workflows.list();
+      expect(await pragma('busy_timeout')).toBe(DEFAULT_BUSY_TIMEOUT_MS);
+    });
+
+    it("refuses, with nothing written, a scope call inside the host's transaction while foreign keys are off (SQLite cannot turn them on there)", async () => {
+      const companyId = await company();
+      await orm.em.getConnection().execute('pragma foreign_keys = off');
+      const attempt = orm.em
+        .fork()
+        .transactional((em) =>
+          createTenantScope(em, companyId).workflows.create({ name: 'W', startingUrl: 'https://host.test' }),
+        );
+      await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(attempt).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'em' });
+      const [row] = await orm.em.getConnection().execute<{ n: number }[]>('select count(*) as "n" from "workflows"');
+      expect(Number(row.n)).toBe(0);
+    });
+  },
+);
