@@ -179,6 +179,12 @@ describeEachDialect('db.transaction retries', (dialect) => {
         await tx.forCompany(second[0]).workflows.update(second[1], { name: `${key} ${runs[key]}` });
       });
     await Promise.all([crossed([a.id, wa.id], [b.id, wb.id], 'ab'), crossed([b.id, wb.id], [a.id, wa.id], 'ba')]);
-    expect(runs.ab + runs.ba).toBe(3);
+    // At least one side was the deadlock's victim and ran again (on a loaded machine PostgreSQL may
+    // pick a victim twice); both committed whole: the one that committed last wrote both rows.
+    expect(Math.max(runs.ab, runs.ba)).toBeGreaterThanOrEqual(2);
+    const nameA = (await db.forCompany(a.id).workflows.get(wa.id))?.name;
+    const nameB = (await db.forCompany(b.id).workflows.get(wb.id))?.name;
+    expect(nameA).toBe(nameB);
+    expect([`ab ${runs.ab}`, `ba ${runs.ba}`]).toContain(nameA);
   });
 });
