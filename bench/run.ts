@@ -1,13 +1,16 @@
 // `npm run bench`: the library's public calls against its competitors doing the same work (raw
 // better-sqlite3, raw node:sqlite, raw pg with named statements, Kysely, Drizzle), interleaved
 // in one process after a warm-up, on a realistic data set; prints a table and writes
-// bench/results.json (one row per dialect × operation × competitor, statements measured). Flags: --quick (tiny data set, few rounds), --dialect
-// sqlite|postgresql (default both), --scale (the 10,000 vs 1,000,000 workflow comparison),
-// --no-startup (skip the start-up comparison), --startup-only, --no-build (start-up against the
-// existing dist/), --only <operation> (one operation). Only a full run rewrites bench/results.json.
+// bench/results.json (one row per dialect × operation × competitor, statements measured).
+// Flags: --quick (tiny data set, few rounds), --dialect sqlite|postgresql (default both), --scale
+// (the 10,000 vs 1,000,000 workflow comparison), --concurrency (32 concurrent callers per
+// competitor, see concurrency.ts; writes bench/concurrency.json), --no-startup (skip the start-up
+// comparison), --startup-only, --no-build (start-up against the existing dist/), --only
+// <operation> (one operation). Only a full run rewrites bench/results.json.
 import { writeFileSync } from 'node:fs';
 import { type Dialect, openDatabase } from '../src/index.js';
 import { kindOf, openSides, type Side } from './competitors.js';
+import { runConcurrency } from './concurrency.js';
 import { freshDatabase, withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
 import { median } from './median.js';
@@ -227,6 +230,11 @@ function printTable(results: BenchResult[]): void {
 }
 
 async function main(): Promise<void> {
+  if (args.includes('--concurrency')) {
+    const results = await runConcurrency(dialects, quick ? QUICK : FULL, { quick });
+    if (!quick) writeFileSync(new URL('./concurrency.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
   if (scale) {
     for (const dialect of dialects) await runScale(dialect, { quick });
     return;
