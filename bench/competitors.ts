@@ -18,6 +18,7 @@ import {
   openRawPostgresPool,
   openRawSqlite,
   type RawDriver,
+  watchPool,
 } from './raw-driver.js';
 
 export type CompetitorKind = 'library' | 'raw' | 'peer';
@@ -149,12 +150,12 @@ export async function openSides(
     }
     if (wanted('kysely')) {
       const kysely = new Kysely<any>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: rawTarget, max }) }),
+        dialect: new PostgresDialect({ pool: watchPool(new pg.Pool({ connectionString: rawTarget, max })) }),
       });
       sides.push(kyselySide(kysely, dialect, ids, tag++));
     }
     if (wanted('drizzle')) {
-      const pool = new pg.Pool({ connectionString: rawTarget, max });
+      const pool = watchPool(new pg.Pool({ connectionString: rawTarget, max }));
       const tables = await postgresTables(pool);
       const statements = { count: 0 };
       const t = tag++;

@@ -49,6 +49,15 @@ function pgStatement(sql: string): { name: string; text: string } {
   return prepared;
 }
 
+/**
+ * Reports an idle pooled connection's error instead of crashing the run (`pg.Pool` emits them as
+ * 'error' events, which end the process when nobody listens).
+ */
+export function watchPool(pool: pg.Pool): pg.Pool {
+  pool.on('error', (error) => console.error(`idle pool connection: ${error.message}`));
+  return pool;
+}
+
 type PgQueryable = Pick<pg.Client, 'query'>;
 
 function pgDriver(
@@ -103,7 +112,7 @@ export async function openRawPostgres(url: string): Promise<RawDriver> {
 
 /** A raw `pg.Pool` of `max` connections on `url`: named prepared statements (per connection, as `pg` keeps them). */
 export function openRawPostgresPool(url: string, max: number): RawDriver {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = watchPool(new pg.Pool({ connectionString: url, max }));
   const statements = { count: 0 };
   return pgDriver(
     pool,
