@@ -7,7 +7,9 @@
 // competitor, see concurrency.ts; writes bench/concurrency.json), --no-startup (skip the start-up
 // comparison), --startup-only, --no-build (start-up against the existing dist/), --only
 // <operation> (one operation). Only a full run rewrites bench/results.json.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { type Dialect, openDatabase } from '../src/index.js';
 import { kindOf, openSides, type Side } from './competitors.js';
 import { runConcurrency } from './concurrency.js';
@@ -275,7 +277,37 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+/** The competitors' versions as installed (printed with every run, for the README's tables). */
+function versions(): string {
+  const require = createRequire(import.meta.url);
+  const betterSqlite = createRequire(require.resolve('@mikro-orm/sqlite'));
+  // Some packages export no package.json: walk up from the entry point to the package's own.
+  const of = (req: NodeJS.Require, name: string) => {
+    let dir = dirname(req.resolve(name));
+    while (
+      !existsSync(join(dir, 'package.json')) ||
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
+    ) {
+      if (dir === dirname(dir)) return 'unknown';
+      dir = dirname(dir);
+    }
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
+  };
+  return [
+    `node ${process.versions.node}`,
+    `better-sqlite3 ${of(betterSqlite, 'better-sqlite3')}`,
+    `pg ${of(require, 'pg')}`,
+    `kysely ${of(require, 'kysely')}`,
+    `drizzle-orm ${of(require, 'drizzle-orm')}`,
+    `@mikro-orm/core ${of(require, '@mikro-orm/core')}`,
+  ].join(', ');
+}
+
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`${versions()}\nload average at start: ${load()}`);
+main()
+  .then(() => console.log(`\nload average at end: ${load()}`))
+  .catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
