@@ -54,4 +54,26 @@ describe('mapRows', () => {
     expect(Object.hasOwn(lacking, 'description')).toBe(false);
     expect(Object.keys(lacking)).toEqual(Object.keys(full).filter((key) => key !== 'description'));
   });
+
+  it("parses JSON as MikroORM's JsonType does (text that is no JSON stays text) and shares one reference per row id", () => {
+    const refs = new ReferenceSource(db.orm.em as SqlEntityManager, 3);
+    const [parsed, text, none] = mapRows(refs, Workflow, [
+      row,
+      { ...row, id: 8, tags: 'not json' },
+      { ...row, id: 9, tags: null },
+    ]);
+    const jsonType = db.orm.getMetadata().get(Workflow).properties.tags.customType!;
+    for (const [entity, raw] of [
+      [parsed, row.tags],
+      [text, 'not json'],
+    ] as const) {
+      expect(entity.tags).toEqual(jsonType.convertToJSValue(raw, db.orm.em.getPlatform()));
+    }
+    expect(text.tags as unknown).toBe('not json');
+    expect(none.tags).toBeNull();
+    expect(parsed.company).toBe(text.company);
+    expect(mapRows(new ReferenceSource(db.orm.em as SqlEntityManager, 3), Workflow, [row])[0].company).not.toBe(
+      parsed.company,
+    );
+  });
 });
