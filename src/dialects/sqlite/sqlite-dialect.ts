@@ -3,7 +3,7 @@ import { CompiledQuery } from 'kysely';
 import { DEFAULT_BUSY_TIMEOUT_MS, type OpenDatabaseOptions } from '../../database/options.js';
 import type { ParsedDatabaseUrl } from '../../database/parse-database-url.js';
 import { InvalidInputError } from '../../errors.js';
-import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import type { CompileOptions, ConnectionLease, RowLockMode, SqlDialect } from '../dialect.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { sqliteLifecycleSql } from './lifecycle-sql.js';
 import { sqliteMigrationSql } from './migration-sql.js';
@@ -44,6 +44,10 @@ export const sqliteDialect: SqlDialect = Object.freeze({
 
   timestampValue(date: Date): string {
     return date.toISOString();
+  },
+
+  leaseOf(driverOptions: unknown): ConnectionLease | undefined {
+    return driverOptions instanceof ImmediateSqliteDialect ? () => driverOptions.lease() : undefined;
   },
 
   tenant: sqliteTenantSql,
