@@ -5,10 +5,15 @@ import { openRawPostgres, openRawSqlite, type RawDriver } from './raw-driver.js'
 
 export const PG_ADMIN_URL = process.env.OVERLAY_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-/** A fresh, empty database of `dialect`; `rawTarget` is what the raw driver opens; `drop` removes it. */
-export async function freshDatabase(
-  dialect: Dialect,
-): Promise<{ url: string; rawTarget: string; drop(): Promise<void> }> {
+/** A bench database: `rawTarget` is what the raw drivers open (the SQLite file, the PostgreSQL URL). */
+export interface BenchTarget {
+  url: string;
+  rawTarget: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database of `dialect`; `drop` removes it. */
+export async function freshDatabase(dialect: Dialect): Promise<BenchTarget> {
   const target = await createTestDatabase(dialect, { adminUrl: PG_ADMIN_URL, prefix: 'overlay-bench' });
   return { url: target.url, rawTarget: dialect === 'sqlite' ? target.name : target.url, drop: target.drop };
 }
@@ -23,7 +28,7 @@ export function openRaw(dialect: Dialect, target: string): Promise<RawDriver> {
  */
 export async function withBenchDatabases<T>(
   dialect: Dialect,
-  work: (db: Database, raw: RawDriver) => Promise<T>,
+  work: (db: Database, raw: RawDriver, target: BenchTarget) => Promise<T>,
 ): Promise<T> {
   const target = await freshDatabase(dialect);
   let db: Database | undefined;
@@ -31,7 +36,7 @@ export async function withBenchDatabases<T>(
   try {
     db = await openDatabase({ url: target.url, migrate: true });
     raw = await openRaw(dialect, target.rawTarget);
-    return await work(db, raw);
+    return await work(db, raw, target);
   } finally {
     await raw?.close();
     await db?.close();

@@ -1,28 +1,57 @@
 // The hot operations, each as the library's public call and the fastest hand-written
-// equivalent on the raw driver, doing the same work with the same guarantees: the same
+// equivalent on a raw driver, doing the same work with the same guarantees: the same
 // transaction boundaries, the same company checks, the same SQL semantics, and the same
-// result (rows turned into objects with parsed JSON, Dates and booleans, as a caller needs them).
+// result (rows turned into objects with parsed JSON, Dates and booleans, as a caller needs them,
+// with each list row's step count and the page's cursor). The peers' versions are in
+// kysely-ops.ts and drizzle-ops.ts.
 import { randomBytes } from 'node:crypto';
 import { type Database, dedupeScreenshot, type StepInput } from '../src/index.js';
 import type { DatasetIds } from './dataset.js';
 import type { RawDriver, Row } from './raw-driver.js';
 
-export interface Operation {
-  name: string;
-  /** Calls per timed batch (cheap reads get more, so timer noise stays small). */
-  perRound: number;
-  library(i: number): Promise<unknown>;
-  raw(i: number): Promise<unknown>;
-}
+/** The eight operations, in the order the bench runs them. */
+export const OPERATION_NAMES = [
+  'create-workflow-50-steps',
+  'create-workflow-500-steps',
+  'list-workflows-50',
+  'get-workflow-with-50-steps',
+  'dedupe-screenshot',
+  'record-run',
+  'notifications-unread-50',
+  'health-summary',
+] as const;
+export type OperationName = (typeof OPERATION_NAMES)[number];
 
-const WORKFLOW_JSON = ['tags'];
-const WORKFLOW_DATES = ['created_at', 'updated_at', 'last_successful_run', 'last_failed_run'];
-const STEP_JSON = ['selectors', 'element_meta', 'page_context', 'action_data', 'dom_context', 'healed_selectors'];
-const STEP_DATES = ['ai_generated_at', 'edited_at', 'healed_at', 'created_at'];
-const STEP_BOOLEANS = ['label_edited', 'instruction_edited'];
+/** Calls per timed batch (cheap reads get more, so timer noise stays small). */
+export const PER_ROUND: Record<OperationName, number> = {
+  'create-workflow-50-steps': 4,
+  'create-workflow-500-steps': 1,
+  'list-workflows-50': 10,
+  'get-workflow-with-50-steps': 10,
+  'dedupe-screenshot': 10,
+  'record-run': 10,
+  'notifications-unread-50': 10,
+  'health-summary': 5,
+};
+
+/** One side's implementation of every operation; `i` is a fresh index per call. */
+export type OperationSet = Record<OperationName, (i: number) => Promise<unknown>>;
+
+export const WORKFLOW_JSON = ['tags'];
+export const WORKFLOW_DATES = ['created_at', 'updated_at', 'last_successful_run', 'last_failed_run'];
+export const STEP_JSON = [
+  'selectors',
+  'element_meta',
+  'page_context',
+  'action_data',
+  'dom_context',
+  'healed_selectors',
+];
+export const STEP_DATES = ['ai_generated_at', 'edited_at', 'healed_at', 'created_at'];
+export const STEP_BOOLEANS = ['label_edited', 'instruction_edited'];
 
 /** What a hand-written data layer does with a row: JSON parsed, timestamps as Dates, booleans as booleans. */
-function mapRow(
+export function mapRow(
   dialect: RawDriver['dialect'],
   row: Row,
   json: string[],
@@ -73,19 +102,6 @@ function placeholders(rows: number, columns: number): string {
 
 const json = (v: unknown) => (v == null ? null : JSON.stringify(v));
 
-/** Runs `work` in one transaction on the raw driver (BEGIN IMMEDIATE on SQLite, like the library). */
-async function rawTransaction<T>(raw: RawDriver, work: () => Promise<T>): Promise<T> {
-  await raw.exec(raw.dialect === 'sqlite' ? 'begin immediate' : 'begin');
-  try {
-    const result = await work();
-    await raw.exec('commit');
-    return result;
-  } catch (error) {
-    await raw.exec('rollback');
-    throw error;
-  }
-}
-
 function rawCreateWorkflow(
   raw: RawDriver,
   ids: { companyId: number; userId: number },
@@ -93,13 +109,13 @@ function rawCreateWorkflow(
   steps: StepInput[],
 ): Promise<Row> {
   const now = new Date().toISOString();
-  return rawTransaction(raw, async () => {
-    const owned = await raw.all('select "id" from "users" where "company_id" = ? and "id" in (?)', [
+  return raw.transaction(async (tx) => {
+    const owned = await tx.all('select "id" from "users" where "company_id" = ? and "id" in (?)', [
       ids.companyId,
       ids.userId,
     ]);
     if (owned.length !== 1) throw new Error('createdBy is not a user of this company');
-    const [workflow] = await raw.all(
+    const [workflow] = await tx.all(
       'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
         '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", "last_failed_run") ' +
         'values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning *',
@@ -125,7 +141,7 @@ function rawCreateWorkflow(
         now,
       );
     });
-    await raw.all(
+    await tx.all(
       'insert into "steps" ("company_id", "workflow_id", "screenshot_id", "edited_by", "step_number", "timestamp", ' +
         '"action_type", "selectors", "element_meta", "page_context", "action_data", "dom_context", "label_edited", ' +
         `"instruction_edited", "created_at") values ${placeholders(steps.length, 15)}`,
@@ -135,209 +151,213 @@ function rawCreateWorkflow(
   });
 }
 
-/** The eight hot operations on one data set. */
-export function operations(db: Database, raw: RawDriver, ids: DatasetIds): Operation[] {
+/** Half the calls send a hash stored before, half a new one ending in the side's `tag` (so one side's inserts never turn another's new hashes into duplicates). */
+export function hashFor(ids: DatasetIds, tag: number, i: number): string {
+  return i % 2 === 0
+    ? ids.screenshotHashes[(i / 2) % ids.screenshotHashes.length]
+    : `sha256:${randomBytes(31).toString('hex')}${tag.toString(16).padStart(2, '0')}`;
+}
+
+/** Workflows are created in the next company, so the reads see the seeded data unchanged. */
+export function writerOf(ids: DatasetIds): { companyId: number; userId: number } {
+  return { companyId: ids.companyId + 1, userId: ids.companyId + 1 };
+}
+
+export const STEPS_50 = Array.from({ length: 50 }, (_, i) => makeStep(i + 1));
+export const STEPS_500 = Array.from({ length: 500 }, (_, i) => makeStep(i + 1));
+
+/** The PostgreSQL text of a timestamp as the library's cursors carry it (SQLite stores that text). */
+export function cursorTextOf(dialect: RawDriver['dialect']): string {
+  return dialect === 'postgresql' ? `to_char(%s at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : '%s';
+}
+
+/** A list page's cursor as the library encodes it: base64url of [...leading values, created_at text, id]. */
+export function encodeCursor(createdAt: unknown, id: unknown, leading: unknown[] = []): string {
+  return Buffer.from(JSON.stringify([...leading, String(createdAt), Number(id)])).toString('base64url');
+}
+
+/** A page of 50 workflows from 51 rows (with `cursor_created_at` and `step_count`): rows mapped, cursor encoded. */
+export function workflowPage(dialect: RawDriver['dialect'], rows: Row[]): { items: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, 50);
+  for (const r of page) {
+    mapRow(dialect, r, WORKFLOW_JSON, WORKFLOW_DATES);
+    r.step_count = Number(r.step_count);
+  }
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: rows.length > 50 ? encodeCursor(last.cursor_created_at, last.id) : null };
+}
+
+/** A page of 50 notifications from 51 rows (with `cursor_at`). */
+export function notificationPage(
+  dialect: RawDriver['dialect'],
+  rows: Row[],
+): { items: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, 50);
+  for (const r of page) mapRow(dialect, r, [], ['created_at', 'read_at'], ['read']);
+  const last = page[page.length - 1];
+  // The notifications' cursor leads with the row's read flag, as the library's does.
+  return { items: page, nextCursor: rows.length > 50 ? encodeCursor(last.cursor_at, last.id, [last.read]) : null };
+}
+
+/** A workflow with its steps, or null. */
+export function workflowWithSteps(dialect: RawDriver['dialect'], workflow: Row | undefined, steps: Row[]): Row | null {
+  if (!workflow) return null;
+  for (const s of steps) mapRow(dialect, s, STEP_JSON, STEP_DATES, STEP_BOOLEANS);
+  return { ...mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES), steps };
+}
+
+/** The library's public calls. */
+export function libraryOps(db: Database, ids: DatasetIds, tag: number): OperationSet {
+  const c = ids.companyId;
+  const writer = writerOf(ids);
+  return {
+    'create-workflow-50-steps': (i) =>
+      db.forCompany(writer.companyId).workflows.create({
+        name: `Bench ${i}`,
+        startingUrl: 'https://app.example.test',
+        tags: ['bench'],
+        createdBy: writer.userId,
+        steps: STEPS_50,
+      }),
+    'create-workflow-500-steps': (i) =>
+      db.forCompany(writer.companyId).workflows.create({
+        name: `Bench ${i}`,
+        startingUrl: 'https://app.example.test',
+        tags: ['bench'],
+        createdBy: writer.userId,
+        steps: STEPS_500,
+      }),
+    'list-workflows-50': () => db.forCompany(c).workflows.list({ limit: 50 }),
+    'get-workflow-with-50-steps': () => db.forCompany(c).workflows.getWithSteps(ids.bigWorkflowId),
+    'dedupe-screenshot': (i) =>
+      dedupeScreenshot(db, {
+        companyId: c,
+        workflowId: ids.bigWorkflowId,
+        hash: hashFor(ids, tag, i),
+        fileSize: 1000,
+        width: 1280,
+        height: 800,
+        format: 'png',
+      }),
+    'record-run': () =>
+      db.forCompany(c).healthLogs.record({
+        workflowId: ids.runWorkflowId,
+        userId: ids.userId,
+        status: 'success',
+        executionTimeMs: 4200,
+      }),
+    'notifications-unread-50': () => db.forCompany(c).notifications.list({ unreadOnly: true, limit: 50 }),
+    'health-summary': () => db.forCompany(c).healthLogs.summary(ids.bigWorkflowId),
+  };
+}
+
+/** The hand-written equivalents on a raw driver (better-sqlite3, node:sqlite or pg). */
+export function rawOps(raw: RawDriver, ids: DatasetIds, tag: number): OperationSet {
   const dialect = raw.dialect;
   const c = ids.companyId;
-  // Workflows are created in the next company, so the reads see the seeded data unchanged.
-  const writer = { companyId: c + 1, userId: c + 1 };
-  const steps50 = Array.from({ length: 50 }, (_, i) => makeStep(i + 1));
-  const steps500 = Array.from({ length: 500 }, (_, i) => makeStep(i + 1));
-  const cursorText =
-    dialect === 'postgresql' ? `to_char(%s at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : '%s';
-  // Half the calls of each side send a hash stored before, half a new one (per side, so one
-  // side's inserts never turn the other's new hashes into duplicates).
-  const hashFor = (side: 'lib' | 'raw', i: number): string =>
-    i % 2 === 0
-      ? ids.screenshotHashes[(i / 2) % ids.screenshotHashes.length]
-      : `sha256:${randomBytes(31).toString('hex')}${side === 'lib' ? '01' : '02'}`;
-
-  return [
-    {
-      name: 'create-workflow-50-steps',
-      perRound: 4,
-      library: (i) =>
-        db.forCompany(writer.companyId).workflows.create({
-          name: `Bench ${i}`,
-          startingUrl: 'https://app.example.test',
-          tags: ['bench'],
-          createdBy: writer.userId,
-          steps: steps50,
-        }),
-      raw: (i) => rawCreateWorkflow(raw, writer, `Bench raw ${i}`, steps50),
+  const writer = writerOf(ids);
+  const steps50 = STEPS_50;
+  const steps500 = STEPS_500;
+  const cursorText = cursorTextOf(dialect);
+  return {
+    'create-workflow-50-steps': (i) => rawCreateWorkflow(raw, writer, `Bench ${tag} ${i}`, steps50),
+    'create-workflow-500-steps': (i) => rawCreateWorkflow(raw, writer, `Bench ${tag} ${i}`, steps500),
+    'list-workflows-50': async () => {
+      // One statement: the page plus each row's step count (both company-checked).
+      const rows = await raw.all(
+        `select "w".*, ${cursorText.replace('%s', '"w"."created_at"')} as "cursor_created_at", ` +
+          '(select count(*) from "steps" s where s."workflow_id" = "w"."id" and s."company_id" = "w"."company_id") as "step_count" ' +
+          'from "workflows" as "w" where "w"."company_id" = ? order by "w"."created_at" desc, "w"."id" desc limit ?',
+        [c, 51],
+      );
+      return workflowPage(dialect, rows);
     },
-    {
-      name: 'create-workflow-500-steps',
-      perRound: 1,
-      library: (i) =>
-        db.forCompany(writer.companyId).workflows.create({
-          name: `Bench ${i}`,
-          startingUrl: 'https://app.example.test',
-          tags: ['bench'],
-          createdBy: writer.userId,
-          steps: steps500,
-        }),
-      raw: (i) => rawCreateWorkflow(raw, writer, `Bench raw ${i}`, steps500),
+    'get-workflow-with-50-steps': async () => {
+      const [workflow] = await raw.all('select * from "workflows" where "id" = ? and "company_id" = ?', [
+        ids.bigWorkflowId,
+        c,
+      ]);
+      if (!workflow) return null;
+      const steps = await raw.all(
+        'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc',
+        [ids.bigWorkflowId, c],
+      );
+      for (const s of steps) mapRow(dialect, s, STEP_JSON, STEP_DATES, STEP_BOOLEANS);
+      return { ...mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES), steps };
     },
-    {
-      name: 'list-workflows-50',
-      perRound: 10,
-      library: () => db.forCompany(c).workflows.list({ limit: 50 }),
-      raw: async () => {
-        // One statement: the page plus each row's step count (both company-checked).
-        const rows = await raw.all(
-          `select "w".*, ${cursorText.replace('%s', '"w"."created_at"')} as "cursor_created_at", ` +
-            '(select count(*) from "steps" s where s."workflow_id" = "w"."id" and s."company_id" = "w"."company_id") as "step_count" ' +
-            'from "workflows" as "w" where "w"."company_id" = ? order by "w"."created_at" desc, "w"."id" desc limit ?',
-          [c, 51],
+    'dedupe-screenshot': async (i) => {
+      const hash = hashFor(ids, tag, i);
+      const wf = await raw.all('select 1 from "workflows" where "id" = ? and "company_id" = ?', [ids.bigWorkflowId, c]);
+      if (wf.length === 0) throw new Error('workflow of another company');
+      const [existing] = await raw.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [c, hash]);
+      if (existing) return { screenshot: mapRow(dialect, existing, [], ['created_at']), deduplicated: true };
+      return raw.transaction(async (tx) => {
+        const inserted = await tx.all(
+          'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
+            '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"',
+          [c, ids.bigWorkflowId, hash, 'pending', 'pending', 1000, 1280, 800, 'png'],
         );
-        const page = rows.slice(0, 50);
-        for (const r of page) {
-          mapRow(dialect, r, WORKFLOW_JSON, WORKFLOW_DATES);
-          r.step_count = Number(r.step_count);
+        if (inserted.length === 1) {
+          const key = `companies/${c}/workflows/${ids.bigWorkflowId}/screenshots/${inserted[0].id}.png`;
+          const [row] = await tx.all(
+            'update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? returning *',
+            [key, key, inserted[0].id],
+          );
+          return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: false };
         }
-        const last = page[page.length - 1];
-        const next =
-          rows.length > 50
-            ? Buffer.from(JSON.stringify([String(last.cursor_created_at), Number(last.id)])).toString('base64url')
-            : null;
-        return { items: page, nextCursor: next };
-      },
+        const [row] = await tx.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [c, hash]);
+        return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: true };
+      });
     },
-    {
-      name: 'get-workflow-with-50-steps',
-      perRound: 10,
-      library: () => db.forCompany(c).workflows.getWithSteps(ids.bigWorkflowId),
-      raw: async () => {
-        const [workflow] = await raw.all('select * from "workflows" where "id" = ? and "company_id" = ?', [
-          ids.bigWorkflowId,
-          c,
-        ]);
-        if (!workflow) return null;
-        const steps = await raw.all(
-          'select * from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc',
-          [ids.bigWorkflowId, c],
-        );
-        for (const s of steps) mapRow(dialect, s, STEP_JSON, STEP_DATES, STEP_BOOLEANS);
-        return { ...mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES), steps };
-      },
-    },
-    {
-      name: 'dedupe-screenshot',
-      perRound: 10,
-      library: (i) =>
-        dedupeScreenshot(db, {
-          companyId: c,
-          workflowId: ids.bigWorkflowId,
-          hash: hashFor('lib', i),
-          fileSize: 1000,
-          width: 1280,
-          height: 800,
-          format: 'png',
-        }),
-      raw: async (i) => {
-        const hash = hashFor('raw', i);
-        const wf = await raw.all('select 1 from "workflows" where "id" = ? and "company_id" = ?', [
-          ids.bigWorkflowId,
-          c,
-        ]);
-        if (wf.length === 0) throw new Error('workflow of another company');
-        const [existing] = await raw.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [
-          c,
-          hash,
-        ]);
-        if (existing) return { screenshot: mapRow(dialect, existing, [], ['created_at']), deduplicated: true };
-        return rawTransaction(raw, async () => {
-          const inserted = await raw.all(
-            'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
-              '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"',
-            [c, ids.bigWorkflowId, hash, 'pending', 'pending', 1000, 1280, 800, 'png'],
-          );
-          if (inserted.length === 1) {
-            const key = `companies/${c}/workflows/${ids.bigWorkflowId}/screenshots/${inserted[0].id}.png`;
-            const [row] = await raw.all(
-              'update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? returning *',
-              [key, key, inserted[0].id],
+    'record-run': () => {
+      const now = new Date().toISOString();
+      const pgsql = dialect === 'postgresql';
+      const w = pgsql ? 'w' : '"workflows"';
+      const columns =
+        `${w}."name", ${w}."status", ${w}."consecutive_failures", ` +
+        `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
+        `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok`;
+      return raw.transaction(async (tx) => {
+        const [locked] = pgsql
+          ? await tx.all(
+              `select ${columns} from "workflows" w where w."id" = ? and w."company_id" = ? for no key update`,
+              [ids.userId, ids.runWorkflowId, c],
+            )
+          : await tx.all(
+              `update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning ${columns}`,
+              [ids.runWorkflowId, c, ids.userId],
             );
-            return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: false };
-          }
-          const [row] = await raw.all('select * from "screenshots" where "company_id" = ? and "hash" = ?', [c, hash]);
-          return { screenshot: mapRow(dialect, row, [], ['created_at']), deduplicated: true };
-        });
-      },
-    },
-    {
-      name: 'record-run',
-      perRound: 10,
-      library: () =>
-        db.forCompany(c).healthLogs.record({
-          workflowId: ids.runWorkflowId,
-          userId: ids.userId,
-          status: 'success',
-          executionTimeMs: 4200,
-        }),
-      raw: () => {
-        const now = new Date().toISOString();
-        const pgsql = dialect === 'postgresql';
-        const w = pgsql ? 'w' : '"workflows"';
-        const columns =
-          `${w}."name", ${w}."status", ${w}."consecutive_failures", ` +
-          `(select c."settings" from "companies" c where c."id" = ${w}."company_id") as settings, ` +
-          `exists (select 1 from "users" u where u."id" = ? and u."company_id" = ${w}."company_id") as user_ok`;
-        return rawTransaction(raw, async () => {
-          const [locked] = pgsql
-            ? await raw.all(
-                `select ${columns} from "workflows" w where w."id" = ? and w."company_id" = ? for no key update`,
-                [ids.userId, ids.runWorkflowId, c],
-              )
-            : await raw.all(
-                `update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning ${columns}`,
-                [ids.runWorkflowId, c, ids.userId],
-              );
-          if (!locked?.user_ok) throw new Error('cross-tenant reference');
-          const [log] = await raw.all(
-            'insert into "health_logs" ("company_id", "workflow_id", "step_id", "user_id", "status", "execution_time_ms", "created_at") ' +
-              'values (?, ?, null, ?, ?, ?, ?) returning *',
-            [c, ids.runWorkflowId, ids.userId, 'success', 4200, now],
-          );
-          const [workflow] = await raw.all(
-            'update "workflows" set "total_uses" = "total_uses" + 1, ' +
-              '"success_rate" = (round("success_rate" * "total_uses") + 1) / ("total_uses" + 1), ' +
-              '"consecutive_failures" = 0, "last_successful_run" = ?, "status" = ?, "updated_at" = ? ' +
-              'where "id" = ? and "company_id" = ? returning *',
-            [now, 'active', now, ids.runWorkflowId, c],
-          );
-          return {
-            log: mapRow(dialect, log, [], ['created_at']),
-            workflow: mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES),
-            notification: null,
-          };
-        });
-      },
-    },
-    {
-      name: 'notifications-unread-50',
-      perRound: 10,
-      library: () => db.forCompany(c).notifications.list({ unreadOnly: true, limit: 50 }),
-      raw: async () => {
-        const rows = await raw.all(
-          `select n.*, ${cursorText.replace('%s', 'n."created_at"')} as cursor_at from "notifications" n ` +
-            `where n."company_id" = ? and n."read" = ${dialect === 'postgresql' ? 'false' : '0'} ` +
-            'order by n."created_at" desc, n."id" desc limit ?',
-          [c, 51],
+        if (!locked?.user_ok) throw new Error('cross-tenant reference');
+        const [log] = await tx.all(
+          'insert into "health_logs" ("company_id", "workflow_id", "step_id", "user_id", "status", "execution_time_ms", "created_at") ' +
+            'values (?, ?, null, ?, ?, ?, ?) returning *',
+          [c, ids.runWorkflowId, ids.userId, 'success', 4200, now],
         );
-        const page = rows.slice(0, 50);
-        for (const r of page) mapRow(dialect, r, [], ['created_at', 'read_at'], ['read']);
-        return { items: page, nextCursor: rows.length > 50 ? 'x' : null };
-      },
+        const [workflow] = await tx.all(
+          'update "workflows" set "total_uses" = "total_uses" + 1, ' +
+            '"success_rate" = (round("success_rate" * "total_uses") + 1) / ("total_uses" + 1), ' +
+            '"consecutive_failures" = 0, "last_successful_run" = ?, "status" = ?, "updated_at" = ? ' +
+            'where "id" = ? and "company_id" = ? returning *',
+          [now, 'active', now, ids.runWorkflowId, c],
+        );
+        return {
+          log: mapRow(dialect, log, [], ['created_at']),
+          workflow: mapRow(dialect, workflow, WORKFLOW_JSON, WORKFLOW_DATES),
+          notification: null,
+        };
+      });
     },
-    {
-      name: 'health-summary',
-      perRound: 5,
-      library: () => db.forCompany(c).healthLogs.summary(ids.bigWorkflowId),
-      raw: async () => rawHealthSummary(raw, c, ids.bigWorkflowId),
+    'notifications-unread-50': async () => {
+      const rows = await raw.all(
+        `select n.*, ${cursorText.replace('%s', 'n."created_at"')} as cursor_at from "notifications" n ` +
+          `where n."company_id" = ? and n."read" = ${dialect === 'postgresql' ? 'false' : '0'} ` +
+          'order by n."created_at" desc, n."id" desc limit ?',
+        [c, 51],
+      );
+      return notificationPage(dialect, rows);
     },
-  ];
+    'health-summary': async () => rawHealthSummary(raw, c, ids.bigWorkflowId),
+  };
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -377,6 +397,17 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
     [workflowId, c, since30],
     PLAN_PER_CALL,
   );
+  return healthSummary(dialect, first, recent, failing);
+}
+
+/** The health summary from its three statements' rows (`first` null: no such workflow of the company). */
+export function healthSummary(
+  dialect: RawDriver['dialect'],
+  first: Row | undefined,
+  recent: Row[],
+  failing: Row[],
+): unknown {
+  if (!first) return null;
   const runs30 = Number(first.runs30);
   const runs7 = Number(first.runs7);
   mapRow(dialect, first, WORKFLOW_JSON, WORKFLOW_DATES);

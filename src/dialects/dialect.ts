@@ -1,6 +1,6 @@
 import type { Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, DatabaseConnection } from 'kysely';
 import type { Dialect, OpenDatabaseOptions } from '../database/options.js';
 import type { ParsedDatabaseUrl } from '../database/parse-database-url.js';
 import type { LifecycleSql } from './lifecycle-sql.js';
@@ -65,4 +65,20 @@ export interface SqlDialect {
   readonly migrations: MigrationSql;
   /** MikroORM options that open this dialect's database for `openDatabase`. */
   ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>>;
+  /**
+   * How the executor holds a connection of this database for a transaction or a call of several
+   * statements without going through Kysely's per-statement machinery, when the Kysely dialect in
+   * `driverOptions` (MikroORM's `config.get('driverOptions')`) is this library's own; undefined
+   * otherwise (and the executor uses Kysely's `connection()`).
+   */
+  leaseOf?(driverOptions: unknown): ConnectionLease | undefined;
 }
+
+/** A connection held for one unit of work (see {@link SqlDialect.leaseOf}). */
+export interface HeldConnection {
+  readonly connection: DatabaseConnection;
+  release(): Promise<void>;
+}
+
+/** Hands out a connection, or undefined until Kysely has opened the database. */
+export type ConnectionLease = () => Promise<HeldConnection> | undefined;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Kysely } from 'kysely';
-import type { CompileOptions, SqlDialect } from '../dialects/dialect.js';
+import type { DatabaseConnection, Kysely } from 'kysely';
+import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
 import { retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
@@ -22,7 +22,8 @@ type AnyKysely = Kysely<any>;
 interface Held {
   /** The pool the connection came from: a held connection serves only its own ORM. */
   pool: AnyKysely;
-  connection: AnyKysely;
+  /** The connection, as Kysely hands it out (`pool.connection()`), or as the dialect leases it. */
+  connection: AnyKysely | DatabaseConnection;
   /** True inside {@link transaction}, false inside {@link withConnection} only. */
   transaction: boolean;
 }
@@ -42,7 +43,7 @@ function heldOn(pool: AnyKysely): Held | undefined {
 }
 
 /** Where `em`'s statements run now, and whether that is inside a transaction. */
-function target(em: SqlEntityManager): { db: AnyKysely; inTransaction: boolean } {
+function target(em: SqlEntityManager): { db: AnyKysely | DatabaseConnection; inTransaction: boolean } {
   const hosts = em.getTransactionContext<AnyKysely>();
   if (hosts !== undefined) return { db: hosts, inTransaction: true };
   const pool = poolOf(em);
@@ -69,7 +70,7 @@ export interface QueryOptions {
 
 async function run<T>(
   em: SqlEntityManager,
-  db: AnyKysely,
+  db: AnyKysely | DatabaseConnection,
   sql: string,
   params: readonly unknown[],
   options: CompileOptions,
@@ -78,7 +79,7 @@ async function run<T>(
   const observer = statementObserver(em.config);
   const started = observer ? performance.now() : 0;
   try {
-    const result = await db.executeQuery<T>(dialect.compile(sql, params, options));
+    const result = await (db as DatabaseConnection).executeQuery<T>(dialect.compile(sql, params, options));
     observer?.({ sql, params, durationMs: performance.now() - started });
     return result.rows as T[];
   } catch (error) {
@@ -104,6 +105,33 @@ export async function query<T = Record<string, unknown>>(
 ): Promise<T[]> {
   const { db, inTransaction } = target(em);
   const compile = { prepare: options.prepare !== false };
+  // A statement of its own takes a leased connection where the dialect has one (see onConnection).
+  const leased = db === poolOf(em) ? leaseOf(em)?.() : undefined;
+  if (leased !== undefined) {
+    let lease: HeldConnection;
+    try {
+      lease = await leased;
+    } catch (error) {
+      // The turn timed out ("database is locked"), as the statement itself would have on Kysely's path.
+      throw em.getDriver().convertException(error as Error);
+    }
+    try {
+      return await statementOn<T>(em, lease.connection, sql, params, compile, false);
+    } finally {
+      await lease.release();
+    }
+  }
+  return statementOn<T>(em, db, sql, params, compile, inTransaction);
+}
+
+async function statementOn<T>(
+  em: SqlEntityManager,
+  db: AnyKysely | DatabaseConnection,
+  sql: string,
+  params: readonly unknown[],
+  compile: CompileOptions,
+  inTransaction: boolean,
+): Promise<T[]> {
   try {
     return await run<T>(em, db, sql, params, compile);
   } catch (error) {
@@ -191,8 +219,34 @@ export async function transaction<T>(
   if (current?.transaction) return joined();
   const once = current
     ? () => transactionOn(em, pool, current.connection, work)
-    : () => pool.connection().execute((connection) => transactionOn(em, pool, connection, work));
+    : () => onConnection(em, pool, (connection) => transactionOn(em, pool, connection, work));
   return options.retry === false ? once() : retryTransient(once);
+}
+
+/**
+ * Runs `work` on a connection of `pool` held for it: one the dialect leases straight from its
+ * driver where it can (SQLite on this library's Kysely dialect: one turn of the file, then every
+ * statement goes to the connection itself, without Kysely's per-statement connection provider and
+ * its allocations), else Kysely's `connection()`.
+ */
+async function onConnection<T>(
+  em: SqlEntityManager,
+  pool: AnyKysely,
+  work: (connection: AnyKysely | DatabaseConnection) => Promise<T>,
+): Promise<T> {
+  const leased = leaseOf(em)?.();
+  if (leased === undefined) return pool.connection().execute(work);
+  // A failed turn (SQLite's "database is locked" after the busy timeout) comes out as Kysely's would.
+  const held: HeldConnection = await leased;
+  try {
+    return await work(held.connection);
+  } finally {
+    await held.release();
+  }
+}
+
+function leaseOf(em: SqlEntityManager) {
+  return dialectOfEm(em).leaseOf?.(em.config.get('driverOptions'));
 }
 
 /**
@@ -206,17 +260,17 @@ export async function withConnection<T>(em: SqlEntityManager, work: () => Promis
   if (em.getTransactionContext() !== undefined) return work();
   const pool = poolOf(em);
   if (heldOn(pool) !== undefined) return work();
-  return pool.connection().execute((connection) => held.run({ pool, connection, transaction: false }, work));
+  return onConnection(em, pool, (connection) => held.run({ pool, connection, transaction: false }, work));
 }
 
-async function statement(em: SqlEntityManager, connection: AnyKysely, sql: string): Promise<void> {
+async function statement(em: SqlEntityManager, connection: AnyKysely | DatabaseConnection, sql: string): Promise<void> {
   await run(em, connection, sql, [], { prepare: false });
 }
 
 async function transactionOn<T>(
   em: SqlEntityManager,
   pool: AnyKysely,
-  connection: AnyKysely,
+  connection: AnyKysely | DatabaseConnection,
   work: () => Promise<T>,
 ): Promise<T> {
   try {

@@ -291,17 +291,30 @@ async function updateWorkflowMetrics(
   now: Date,
 ): Promise<Workflow> {
   const at = sqlTimestamp(now);
-  const rows = await query(
-    em,
-    'update "workflows" set "total_uses" = "total_uses" + 1, ' +
-      '"success_rate" = (round("success_rate" * "total_uses") + ?) / ("total_uses" + 1), ' +
-      `"consecutive_failures" = ${effects.ok ? '0' : '"consecutive_failures" + 1'}, ` +
-      `${effects.ok ? '"last_successful_run"' : '"last_failed_run"'} = ?, ` +
-      `"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning ${readColumns('workflows')}`,
-    [effects.ok ? 1 : 0, at, effects.status, at, workflowId, companyId],
-  );
+  const rows = await query(em, effects.ok ? UPDATE_METRICS_OK_SQL : UPDATE_METRICS_FAILED_SQL, [
+    effects.ok ? 1 : 0,
+    at,
+    effects.status,
+    at,
+    workflowId,
+    companyId,
+  ]);
   return mapRows(refs, Workflow, rows)[0];
 }
+
+function updateMetricsSql(ok: boolean): string {
+  return (
+    'update "workflows" set "total_uses" = "total_uses" + 1, ' +
+    '"success_rate" = (round("success_rate" * "total_uses") + ?) / ("total_uses" + 1), ' +
+    `"consecutive_failures" = ${ok ? '0' : '"consecutive_failures" + 1'}, ` +
+    `${ok ? '"last_successful_run"' : '"last_failed_run"'} = ?, ` +
+    `"status" = ?, "updated_at" = ? where "id" = ? and "company_id" = ? returning ${readColumns('workflows')}`
+  );
+}
+
+// Made once: the statement caches hash a statement's text, once per string.
+const UPDATE_METRICS_OK_SQL = updateMetricsSql(true);
+const UPDATE_METRICS_FAILED_SQL = updateMetricsSql(false);
 
 async function healStep(em: SqlEntityManager, companyId: number, run: ValidRun, now: Date): Promise<void> {
   const method = run.status === 'healed_ai' ? 'ai_assisted' : 'deterministic';

@@ -74,8 +74,16 @@ export function insertReturningSql(
   values: Record<string, SqlParam>,
 ): { sql: string; params: SqlParam[] } {
   const columns = Object.keys(values);
-  return {
-    sql: `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) returning ${readColumns(table)}`,
-    params: columns.map((c) => values[c]),
-  };
+  const key = `${table}(${columns.join(',')})`;
+  let sql = insertTexts.get(key);
+  if (sql === undefined) {
+    sql = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) returning ${readColumns(table)}`;
+    insertTexts.set(key, sql);
+  }
+  return { sql, params: columns.map((c) => values[c]) };
 }
+
+// The text of each insert, made once: the same string each call is hashed once by the statement
+// caches that look it up (SQLite's per connection, PostgreSQL's named statements), not per call.
+// Its keys are the few column lists of the library's own inserts.
+const insertTexts = new Map<string, string>();

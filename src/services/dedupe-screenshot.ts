@@ -100,7 +100,13 @@ export interface DedupeScreenshotResult {
 const INSERT_ATTEMPTS = 3;
 const MAX_INT = 2 ** 31 - 1;
 const PENDING = 'pending';
-const WORKFLOW_EXISTS_SQL = 'select 1 as "ok" from "workflows" where "id" = ? and "company_id" = ?';
+// One statement checks the workflow and finds the company's row for the hash: always one row,
+// whose `workflow_owned` says whether the workflow is the company's and whose screenshot columns
+// are null when no row has the hash (the one-row `probe` gives the left join a row to hang on).
+const LOOKUP_SQL =
+  `select ${readColumns('screenshots')}, exists (select 1 from "workflows" where "workflows"."id" = ? and ` +
+  '"workflows"."company_id" = ?) as "workflow_owned" from (select 1 as "one") as "probe" left join "screenshots" ' +
+  'on "screenshots"."company_id" = ? and "screenshots"."hash" = ?';
 const SELECT_SCREENSHOT_SQL = `select ${readColumns('screenshots')} from "screenshots" where "company_id" = ? and "hash" = ?`;
 const INSERT_SCREENSHOT_SQL =
   'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
@@ -163,15 +169,14 @@ export async function dedupeScreenshot(
 
   async function record(): Promise<DedupeScreenshotResult> {
     // Hand-written statements on the primary (a replica may lag), with bound parameters.
-    if ((await query(em, WORKFLOW_EXISTS_SQL, [workflowId, companyId])).length === 0) {
-      throw new CrossTenantReferenceError('workflowId', workflowId);
-    }
     // The common case, an image already stored, needs no insert: an `insert … on conflict do
     // nothing` would still draw an id from the sequence on both dialects and throw it away.
-    const existing = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-    if (existing.length > 0)
+    const [found] = await query(em, LOOKUP_SQL, [workflowId, companyId, companyId, image.hash]);
+    // PostgreSQL's exists is a boolean, SQLite's 0 or 1.
+    if (!found?.workflow_owned) throw new CrossTenantReferenceError('workflowId', workflowId);
+    if (found.id !== null)
       return {
-        screenshot: mapRows(refs, Screenshot, existing)[0],
+        screenshot: mapRows(refs, Screenshot, [found])[0],
         deduplicated: true,
       };
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.

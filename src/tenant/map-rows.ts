@@ -2,6 +2,7 @@ import {
   type EntityMetadata,
   type EntityName,
   type EntityProperty,
+  JsonType,
   type Platform,
   ReferenceKind,
 } from '@mikro-orm/core';
@@ -31,8 +32,18 @@ interface Column {
   prop: EntityProperty;
 }
 
+/** Makes the entity of one row: its mapped, non-hidden columns as own properties, on `prototype`. */
+type Fill = (
+  row: Record<string, unknown>,
+  refs: ReferenceSource,
+  platform: Platform,
+  prototype: object,
+) => Record<string, unknown>;
+
 interface Plan {
   prototype: object;
+  /** Made on the first {@link mapRows} of the entity, which knows the platform. */
+  fill: Fill | undefined;
   /** Mapped columns that are not hidden, set as plain own properties. */
   columns: Column[];
   /** Hidden columns (a company's invite token): readable by name, left out of JSON and `util.inspect`. */
@@ -58,14 +69,122 @@ function planOf(meta: EntityMetadata): Plan {
     else kind = Kind.Plain;
     all.push({ name: prop.name, field: prop.fieldNames[0], kind, prop });
   }
+  const columns = all.filter((column) => !column.prop.hidden);
   plan = {
     prototype: meta.prototype,
-    columns: all.filter((column) => !column.prop.hidden),
+    fill: undefined,
+    columns,
     hidden: all.filter((column) => column.prop.hidden),
     all,
   };
   plans.set(meta, plan);
   return plan;
+}
+
+/**
+ * The function that makes the entity of one row, generated once per entity: the row's mapped,
+ * non-hidden columns as own properties of an object whose prototype is `prototype`.
+ *
+ * Why generated: a loop over the columns (`target[column.name] = …`) makes every read and store
+ * a keyed access whose key changes each time, which V8 runs through its slowest (megamorphic)
+ * path; and giving a filled object its prototype afterwards (`Object.setPrototypeOf`, or
+ * `__proto__` in a literal) costs about 0.45 µs an object, as V8 rebuilds its hidden class. The
+ * generated class starts from `Object.create(prototype)` and defines each column as a class field:
+ * fields are defined, not assigned, so the prototype's setters (MikroORM's change tracking) never
+ * run, and each access is monomorphic (a step row: 4.7 µs before, 2.6 µs after, most of it the
+ * JSON parsing a raw driver's caller does too). Property names come from the entity metadata,
+ * written as JSON string literals. A row that lacks a column takes {@link fillSlowly}, which
+ * leaves that property unset.
+ */
+function compileFill(columns: readonly Column[], platform: Platform): Fill {
+  const fields: string[] = [];
+  const present: string[] = [];
+  const args: unknown[] = columns.map(() => undefined);
+  columns.forEach((column, i) => {
+    const field = JSON.stringify(column.field);
+    present.push(`r[${field}] !== undefined`);
+    let value: string;
+    switch (column.kind) {
+      case Kind.Plain:
+        value = `row[${field}]`;
+        break;
+      case Kind.Boolean:
+        value = `(v = row[${field}]) === null ? null : !!v`;
+        break;
+      case Kind.Custom: {
+        const json = jsonHandling(column.prop, platform);
+        if (json === 'as-is') value = `row[${field}]`;
+        else if (json === 'parse') value = `typeof (v = row[${field}]) === 'string' ? parseJson(v) : v`;
+        else {
+          args[i] = column.prop.customType;
+          value = `(v = row[${field}]) === null ? null : a${i}.convertToJSValue(v, platform)`;
+        }
+        break;
+      }
+      case Kind.Reference:
+        args[i] = column.prop.targetMeta;
+        value = `(v = row[${field}]) === null ? null : refs.reference(a${i}, v)`;
+        break;
+    }
+    fields.push(`${JSON.stringify(column.name)} = ${value};`);
+  });
+  const body = `
+    let row, refs, platform, prototype, v;
+    function Base() { return Object.create(prototype); }
+    class Entity extends Base { ${fields.join(' ')} }
+    return function fill(r, rf, pl, p) {
+      if (!(${present.join(' && ') || 'true'})) return slow(r, rf, pl, p);
+      row = r; refs = rf; platform = pl; prototype = p;
+      const entity = new Entity();
+      row = refs = platform = prototype = v = undefined;
+      return entity;
+    };`;
+  const slow: Fill = (row, refs, platform, prototype) => fillSlowly(columns, row, refs, platform, prototype);
+  return new Function('slow', 'parseJson', ...columns.map((_, i) => `a${i}`), body)(slow, parseJson, ...args) as Fill;
+}
+
+/**
+ * What MikroORM's `JsonType` does with a JSON text column's value on `platform`, asked of the type
+ * itself once: leave it as it is (PostgreSQL, whose driver parses jsonb), or parse it as MikroORM's
+ * `parseJsonSafe` does (SQLite). Calling the type per value cost 130 ns more than the parse alone
+ * (six JSON columns a step row). Any other custom type, or an answer that is neither, is called
+ * per value.
+ */
+function jsonHandling(prop: EntityProperty, platform: Platform): 'as-is' | 'parse' | 'call' {
+  const type = prop.customType;
+  if (type === undefined || Object.getPrototypeOf(type) !== JsonType.prototype) return 'call';
+  const probe = '{"probe":[1]}';
+  const answer = type.convertToJSValue(probe, platform) as unknown;
+  if (answer === probe) return 'as-is';
+  const parsed = answer as { probe?: unknown } | null;
+  return Array.isArray(parsed?.probe) && parsed.probe[0] === 1 ? 'parse' : 'call';
+}
+
+/** MikroORM's `parseJsonSafe` of a string: the parsed value, or the text itself when it is no JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** {@link compileFill}'s entity of a row that lacks some columns: those stay unset. */
+function fillSlowly(
+  columns: readonly Column[],
+  row: Record<string, unknown>,
+  refs: ReferenceSource,
+  platform: Platform,
+  prototype: object,
+): Record<string, unknown> {
+  // Filled as a plain object, then given the entity prototype: the prototype has a setter per
+  // property (MikroORM's change tracking) that would turn every assignment into ~1 µs of work.
+  const target: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = row[column.field];
+    if (value !== undefined) target[column.name] = value === null ? null : jsValue(column, value, refs, platform);
+  }
+  return Object.setPrototypeOf(target, prototype) as Record<string, unknown>;
 }
 
 /**
@@ -125,24 +244,18 @@ export function mapRows<T extends object>(
 ): T[] {
   const meta = refs.metadata.get<T>(entity);
   const plan = planOf(meta as EntityMetadata);
-  const columns = plan.columns;
+  const platform = refs.platform;
+  plan.fill ??= compileFill(plan.columns, platform);
+  const fill = plan.fill;
   const hidden = plan.hidden.length > 0;
   const prototype = extra ? prototypeWithExtra(plan.prototype, extra.key) : plan.prototype;
-  const platform = refs.platform;
   const out: T[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    // Filled as a plain object, then given the entity prototype: the prototype has a setter per
-    // property (MikroORM's change tracking) that would turn every assignment into ~1 µs of work.
-    const target: Record<string, unknown> = {};
-    for (let c = 0; c < columns.length; c++) {
-      const column = columns[c];
-      const value = row[column.field];
-      if (value !== undefined) target[column.name] = value === null ? null : jsValue(column, value, refs, platform);
-    }
+    const target = fill(row, refs, platform, prototype);
     if (hidden) mapHidden(plan, refs, row, target);
     if (extra) target[extra.key] = extra.value(row[extra.column]);
-    out[i] = Object.setPrototypeOf(target, prototype) as T;
+    out[i] = target as T;
   }
   return out;
 }

@@ -90,7 +90,8 @@ export class ReferenceSource {
   readonly #em: SqlEntityManager;
   readonly #companyId: number;
   readonly #run: LoadRunner | undefined;
-  readonly #cache = new Map<string, unknown>();
+  // Per target entity, per primary key: no key string to build and hash per row.
+  readonly #cache = new Map<EntityMetadata, Map<unknown, unknown>>();
 
   /**
    * `em`: where loads run (through the executor); `companyId`: the company every loaded row must
@@ -114,11 +115,15 @@ export class ReferenceSource {
 
   /** A `Reference` (not loaded) to the `target` row with primary key `id`; one per row per source. */
   reference(target: EntityMetadata, id: unknown): unknown {
-    const key = `${target.className}:${id}`;
-    let ref = this.#cache.get(key);
+    let byId = this.#cache.get(target);
+    if (byId === undefined) {
+      byId = new Map();
+      this.#cache.set(target, byId);
+    }
+    let ref = byId.get(id);
     if (ref === undefined) {
       ref = new ScopedReference(this, target, id);
-      this.#cache.set(key, ref);
+      byId.set(id, ref);
     }
     return ref;
   }

@@ -100,10 +100,25 @@ export function buildWorkflowListQuery(
   }
   const after = keysetCondition('"w"."created_at"', '"w"."id"', options.after);
   params.push(...after.params, options.limit + 1);
-  const sql =
-    `select ${readColumns('workflows', '"w"')}, ${cursorAtColumn(dialect, '"w"."created_at"')}, ` +
-    `(select count(*) from "steps" as "s" where "s"."workflow_id" = "w"."id" and "s"."company_id" = "w"."company_id") as "${STEP_COUNT_COLUMN}" ` +
-    `from "workflows" as "w" where ${where.join(' and ')}${after.sql} ` +
-    'order by "w"."created_at" desc, "w"."id" desc limit ?';
+  // The text depends only on the dialect and which filters are given: made once per shape, so the
+  // statement caches hash one string per shape rather than a new ~900-character one per call.
+  const shape = [
+    dialect.name,
+    options.status !== null,
+    options.createdBy !== null,
+    options.tag !== null,
+    options.after !== null,
+  ].join();
+  let sql = texts.get(shape);
+  if (sql === undefined) {
+    sql =
+      `select ${readColumns('workflows', '"w"')}, ${cursorAtColumn(dialect, '"w"."created_at"')}, ` +
+      `(select count(*) from "steps" as "s" where "s"."workflow_id" = "w"."id" and "s"."company_id" = "w"."company_id") as "${STEP_COUNT_COLUMN}" ` +
+      `from "workflows" as "w" where ${where.join(' and ')}${after.sql} ` +
+      'order by "w"."created_at" desc, "w"."id" desc limit ?';
+    texts.set(shape, sql);
+  }
   return { sql, params };
 }
+
+const texts = new Map<string, string>();

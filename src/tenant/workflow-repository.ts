@@ -1,7 +1,8 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import type { SqlDialect } from '../dialects/dialect.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
-import { NotFoundError } from '../errors.js';
+import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
 import { query, type SqlParam, withConnection } from '../executor/executor.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
@@ -24,10 +25,25 @@ import {
 } from './workflow-list-query.js';
 import { parseWorkflowPatch, type WorkflowPatch } from './workflow-patch.js';
 
-const INSERT_WORKFLOW_SQL =
-  'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
-  '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", ' +
-  `"last_failed_run") values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning ${readColumns('workflows')}`;
+/**
+ * The workflow's insert, with the creator's company check in it: `created_by` is the user's id only
+ * if the user is the company's (locked against a concurrent delete as `requireOwnedIds` locks it),
+ * else null, which `create` then refuses, rolling the insert back. One statement instead of a
+ * check and an insert.
+ */
+function insertWorkflowSql(dialect: SqlDialect): string {
+  let sql = insertTexts.get(dialect);
+  if (sql === undefined) {
+    sql =
+      'insert into "workflows" ("company_id", "created_by", "name", "description", "starting_url", "tags", "status", ' +
+      '"success_rate", "total_uses", "consecutive_failures", "created_at", "updated_at", "last_successful_run", ' +
+      `"last_failed_run") values (?, (select "id" from "users" where "id" = ? and "company_id" = ?${dialect.rowLock('key share')}), ` +
+      `?, ?, ?, ?, ?, 0, 0, 0, ?, ?, null, null) returning ${readColumns('workflows')}`;
+    insertTexts.set(dialect, sql);
+  }
+  return sql;
+}
+const insertTexts = new Map<SqlDialect, string>();
 // PostgreSQL's count(*) is a bigint, which pg returns as text.
 const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, value: Number };
 
@@ -122,7 +138,6 @@ export class WorkflowRepository {
     const parsed = parseWorkflowCreate(input);
     const ctx = this.#ctx;
     return ctx.transaction(async (em) => {
-      if (parsed.createdBy !== null) await requireOwnedIds(ctx, 'users', 'createdBy', [parsed.createdBy]);
       const firstUse = new Map<number, number>();
       parsed.steps.forEach((s, i) => {
         if (s.screenshotId !== null && !firstUse.has(s.screenshotId)) firstUse.set(s.screenshotId, i);
@@ -132,9 +147,10 @@ export class WorkflowRepository {
       const now = new Date().toISOString();
       let rows: Record<string, unknown>[];
       try {
-        rows = await query(em, INSERT_WORKFLOW_SQL, [
+        rows = await query(em, insertWorkflowSql(ctx.dialect), [
           ctx.companyId,
           parsed.createdBy,
+          ctx.companyId,
           parsed.name,
           parsed.description,
           parsed.startingUrl,
@@ -144,9 +160,16 @@ export class WorkflowRepository {
           now,
         ]);
       } catch (error) {
-        // The references were checked above, so the only foreign key left is the company's.
+        // The creator is one of the company's users or null, and the screenshots were checked
+        // above, so the only foreign key left is the company's.
         if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundError('Company', ctx.companyId);
         throw error;
+      }
+      // Another company's user, or none. The row goes before the error does: a host whose
+      // transaction this joined may catch the error and commit.
+      if (parsed.createdBy !== null && rows[0].created_by == null) {
+        await query(em, DELETE_WORKFLOW_SQL, [rows[0].id as number, ctx.companyId]);
+        throw new CrossTenantReferenceError('createdBy', parsed.createdBy);
       }
       const target = { companyId: ctx.companyId, workflowId: Number(rows[0].id), createdAt: now };
       for (const insert of ctx.dialect.tenant.insertSteps(target, parsed.steps)) {

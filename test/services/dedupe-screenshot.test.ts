@@ -10,6 +10,7 @@ import {
 } from '../../src/index.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
+import { recordStatements } from '../tenant/fixtures.js';
 import { GIF_1X1, JPEG_5X3, JPEG_PROGRESSIVE_7X4, PNG_3X2, pngHeader } from './image-fixtures.js';
 
 async function rejection(promise: Promise<unknown>): Promise<any> {
@@ -151,6 +152,24 @@ describeEachDialect('services: dedupeScreenshot', (dialect) => {
       expect(error).toMatchObject({ code: 'CROSS_TENANT_REFERENCE', field: 'workflowId' });
     }
     expect(await rows()).toHaveLength(0);
+  });
+
+  it("refuses another company's workflow even when the image is stored already", async () => {
+    const stored = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
+    const otherWorkflow = await makeWorkflow(db, (await createCompany(db, { name: 'Globex' })).id);
+    const error = await rejection(dedupeScreenshot(db, { companyId, workflowId: otherWorkflow, content: PNG_3X2 }));
+    expect(error).toMatchObject({ code: 'CROSS_TENANT_REFERENCE', field: 'workflowId' });
+    expect((await rows()).map((r) => r.id)).toEqual([stored.screenshot.id]);
+  });
+
+  it('checks the workflow and finds a stored image in one statement; a new one adds one transaction', async () => {
+    const statements = recordStatements(db);
+    await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
+    expect(statements.map((s) => s.sql.split(' ')[0])).toEqual(['select', 'begin', 'insert', 'update', 'commit']);
+    statements.length = 0;
+    const again = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
+    expect(again.deduplicated).toBe(true);
+    expect(statements).toHaveLength(1);
   });
 
   it('refuses bad input with the right code and field, writing nothing', async () => {

@@ -10,7 +10,8 @@ interface Waiter {
   grant(): void;
 }
 
-class FileLock {
+/** One turn: connections wait for it in order, at most their busy timeout. */
+export class FileLock {
   #held = false;
   readonly #queue: Waiter[] = [];
 

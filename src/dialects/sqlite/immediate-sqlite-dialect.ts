@@ -6,7 +6,8 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
-import { fileLock } from './file-lock.js';
+import type { HeldConnection } from '../dialect.js';
+import { FileLock, fileLock } from './file-lock.js';
 
 /** Where a {@link ImmediateSqliteDialect} connects, and how long it waits for its turn. */
 export interface ImmediateSqliteConfig extends SqliteDialectConfig {
@@ -20,43 +21,54 @@ export interface ImmediateSqliteConfig extends SqliteDialectConfig {
 // SQLITE_BUSY (the busy timeout does not apply to it) when another connection wrote meanwhile.
 // Every transaction on a database this library opens, MikroORM's included, begins immediate.
 class ImmediateSqliteDriver extends SqliteDriver {
-  readonly #lock: ReturnType<typeof fileLock>;
+  readonly #lock: FileLock;
   readonly #busyTimeoutMs: number;
-  /** Whether the connection handed out last holds the file's turn (Kysely hands out one at a time). */
-  #holding = false;
+  #ready = false;
 
   constructor(config: ImmediateSqliteConfig) {
     super(config);
-    this.#lock = fileLock(config.path);
+    // `:memory:` has no file to share, but its one connection is taken in turns all the same:
+    // Kysely's own turn (its connection mutex) does not cover a lease.
+    this.#lock = fileLock(config.path) ?? new FileLock();
     this.#busyTimeoutMs = config.busyTimeoutMs;
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.#ready = true;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     // Kysely holds its own connection lock across this call and releases it only through
     // releaseConnection, so a turn that does not come must not throw here (the database would
     // wait forever for its next connection): the call gets a connection whose every statement
-    // fails as SQLite does when busy, and Kysely releases it as usual.
-    const busy = await this.#lock?.acquire(this.#busyTimeoutMs).then(
+    // fails as SQLite does when busy, and it is released as usual.
+    const busy = await this.#lock.acquire(this.#busyTimeoutMs).then(
       () => undefined,
       (error: unknown) => error,
     );
-    this.#holding = busy === undefined;
     if (busy !== undefined) return busyConnection(busy);
     try {
       return await super.acquireConnection();
     } catch (error) {
-      this.#holding = false;
-      this.#lock?.release();
+      this.#lock.release();
       throw error;
     }
   }
 
-  override async releaseConnection(): Promise<void> {
+  override async releaseConnection(connection?: DatabaseConnection): Promise<void> {
     await super.releaseConnection();
-    if (this.#holding) {
-      this.#holding = false;
-      this.#lock?.release();
-    }
+    // A busy connection never had the turn.
+    if (connection === undefined || !busyConnections.has(connection)) this.#lock.release();
+  }
+
+  /** The connection for one unit of work, in its turn; undefined until Kysely has initialized the driver. */
+  lease(): Promise<HeldConnection> | undefined {
+    if (!this.#ready) return undefined;
+    return this.acquireConnection().then((connection) => ({
+      connection,
+      release: () => this.releaseConnection(connection),
+    }));
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -64,14 +76,19 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/** The connections {@link busyConnection} made: they never held the file's turn. */
+const busyConnections = new WeakSet<DatabaseConnection>();
+
 /** A connection for a call whose turn did not come: each statement fails with the busy error. */
 function busyConnection(error: unknown): DatabaseConnection {
-  return {
+  const connection: DatabaseConnection = {
     executeQuery: () => Promise.reject(error),
     streamQuery: () => {
       throw error;
     },
   };
+  busyConnections.add(connection);
+  return connection;
 }
 
 /**
@@ -89,7 +106,19 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     this.#config = config;
   }
 
+  #driver: ImmediateSqliteDriver | undefined;
+
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    this.#driver = new ImmediateSqliteDriver(this.#config);
+    return this.#driver;
+  }
+
+  /**
+   * A connection for one unit of work straight from the driver, in the same turn every use of the
+   * file takes (Kysely's included); undefined until Kysely has opened the database. The executor's
+   * transactions run on it, without Kysely's per-statement connection provider.
+   */
+  lease(): Promise<HeldConnection> | undefined {
+    return this.#driver?.lease();
   }
 }

@@ -3,7 +3,7 @@ import { CompiledQuery } from 'kysely';
 import { DEFAULT_BUSY_TIMEOUT_MS, type OpenDatabaseOptions } from '../../database/options.js';
 import type { ParsedDatabaseUrl } from '../../database/parse-database-url.js';
 import { InvalidInputError } from '../../errors.js';
-import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import type { CompileOptions, ConnectionLease, RowLockMode, SqlDialect } from '../dialect.js';
 import { sqliteConnectionSetup } from './connection-settings.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { sqliteLifecycleSql } from './lifecycle-sql.js';
@@ -48,6 +48,10 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   },
 
   connectionSetup: sqliteConnectionSetup,
+
+  leaseOf(driverOptions: unknown): ConnectionLease | undefined {
+    return driverOptions instanceof ImmediateSqliteDialect ? () => driverOptions.lease() : undefined;
+  },
 
   tenant: sqliteTenantSql,
   lifecycle: sqliteLifecycleSql,
