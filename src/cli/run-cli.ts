@@ -9,6 +9,7 @@ import { createMigrationRunner, revisionIndex } from '../migrations/migration-ru
 import { refuseBeforeMigrating } from '../migrations/refuse-before-migrating.js';
 import { cliHelp, cliUsage } from './cli-help.js';
 import { type DatabaseUrlSource, databaseUrlSource } from './database-url-source.js';
+import { packageVersion } from './package-version.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
 import { type CliStep, runCommand } from './run-command.js';
 
@@ -42,6 +43,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (invocation.kind === 'help') {
     io.stdout.write(cliHelp(invocation.topic));
+    return 0;
+  }
+  if (invocation.kind === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
 
@@ -137,6 +142,7 @@ const RUNS: Record<CliCommand['name'], 'read' | 'write' | 'adopt'> = {
   current: 'read',
   history: 'read',
   check: 'read',
+  status: 'read',
   adopt: 'adopt',
 };
 
