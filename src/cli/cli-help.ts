@@ -52,11 +52,11 @@ const COMMANDS: Record<CliCommandName, { usage: string; summary: string; details
   },
   status: {
     usage: 'overlay-db status',
-    summary:
-      'Print the current revision, pending migrations and schema drift; exit 1 when migrations are pending or the schema drifted',
+    summary: 'Deploy gate: exit 1 when migrations are pending or the schema drifted',
     details:
-      'A deploy gate, like `prisma migrate status`: exit 0 only when the database is at head and its\n' +
-      "schema matches the library's entities (compared as `check` does, once nothing is pending). Changes nothing.\n\n" +
+      'Prints the current revision, the pending migrations and, once nothing is pending, the schema\n' +
+      "drift (the library's tables compared with its entities, as `check` does). Like `prisma migrate\n" +
+      'status`, it exits 0 only when the database is at head and has not drifted. Changes nothing.\n\n' +
       'Examples:\n  overlay-db status || exit 1\n  overlay-db status --json',
   },
   adopt: {
