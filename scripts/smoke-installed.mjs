@@ -48,6 +48,21 @@
 // empty), no package with an install script, no native addon (`*.node`) or build/ folder in
 // node_modules; workflow-app.mjs on a fresh PostgreSQL database, and the bin's upgrade head/check.
 //
+// host "host-migrations-cli" (first Node only; issue 16 items 1 and 6): the full set.
+//   host-migrations.mjs  a host with its own MikroORM entity referencing our Company and
+//                 hostMigrationsConfig() generates its migration with MikroORM's migrator on a fresh
+//                 database (a file that names none of our tables), runs ours with our runner, then
+//                 its own with orm.migrator.up(); check() is clean; then the bin says `current` is
+//                 head, `check` in sync and `status` up to date, on SQLite and PostgreSQL;
+//   the bin never guesses: with DATABASE_URL only in ./.env it uses that database and names it
+//                 first on stderr, password masked; `status` exits 1 with a migration pending and 0
+//                 at head; `--version` is the installed package.json's; an unknown option exits 2
+//                 with one line; `current` on a missing SQLite file fails and creates none; a prefix
+//                 shared by several migrations is "ambiguous"; a database made by the Python
+//                 backend is refused by upgrade, current and status, naming its Alembic revision and
+//                 `overlay-db adopt`, and left as it was (byte for byte on SQLite); so is a SQLite
+//                 file on which `upgrade head` fails (an index named as one of ours).
+//
 // The host files come from test/package/installed/ and use node built-ins only; nothing in a host
 // can reach the repository's files or node_modules.
 //
@@ -93,7 +108,7 @@ const ESM_REQUIRE_BANNER =
 
 const admin = process.env.OVERLAY_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const dialects = (process.env.SMOKE_DIALECTS ?? 'sqlite,postgresql').split(',');
-const HOSTS = ['full', 'no-sqlite', 'bundler', 'postgresql-only'];
+const HOSTS = ['full', 'no-sqlite', 'bundler', 'postgresql-only', 'host-migrations-cli'];
 const hosts = (process.env.SMOKE_HOSTS ?? HOSTS.join(',')).split(',');
 
 const args = process.argv.slice(2);
@@ -166,6 +181,7 @@ try {
       const pgOnly = install(`mikro-orm-${version}-postgresql-only`, tarball, ORM_POSTGRESQL_ONLY, version, false);
       await smokePostgresqlOnly(pgOnly, nodes[0]);
     }
+    if (hosts.includes('host-migrations-cli')) await smokeHostMigrationsAndCli(tarball, version, nodes[0]);
   }
 } catch (error) {
   failed++;
@@ -599,6 +615,216 @@ async function binCheck(host, env, tag, dialect, dbs) {
       throw new Error(`history --json: ${JSON.stringify(json)}`);
     }
   });
+}
+
+// --- issue 16: a host's own MikroORM migrations beside ours (item 1); the bin never guesses (item 6)
+
+// Functions, not constants: the smoke's main code runs before this part of the module is evaluated.
+function alembicRevision() {
+  return '0acd3e6b9445';
+}
+
+async function smokeHostMigrationsAndCli(tarball, version, node) {
+  const HEAD = '0002_health_summary_index';
+  const ALEMBIC_REVISION = alembicRevision();
+  const host = install(`mikro-orm-${version}-host-migrations-cli`, tarball, ORM_PACKAGES, version, false);
+  const { version: nodeVersion, env } = nodeEnv(node);
+  const tag = `${nodeVersion} ${host.split('/').pop()}`;
+  console.log(`\n--- node ${nodeVersion} (${node}) in ${host}`);
+  // The installed bin as npm links it, run from any folder (a project with only a .env, say), with
+  // no DATABASE_URL of this process's environment: the .env or --url decides.
+  const bin = (cliArgs, cwd = host) => {
+    const childEnv = { ...cleanEnv(), ...env };
+    delete childEnv.DATABASE_URL;
+    const r = spawnSync(join(host, 'node_modules', '.bin', 'overlay-db'), cliArgs, {
+      cwd,
+      env: childEnv,
+      encoding: 'utf8',
+      timeout: 15 * 60_000,
+    });
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', all: output(r) };
+  };
+  const exits = (r, code, what) => {
+    if (r.status !== code) throw new Error(`${what} exited ${r.status}, expected ${code}:\n${r.all}`);
+  };
+  const dbs = await freshDatabases(host);
+  try {
+    // Item 1.
+    const targets = [];
+    for (const dialect of dialects) targets.push({ entry: 'host', ...(await dbs.fresh('host', dialect)) });
+    check(`[${tag}] a host's own MikroORM migrations beside ours, then the bin (${dialects.join(', ')})`, () => {
+      const result = run(node, ['host-migrations.mjs'], {
+        cwd: host,
+        env: { ...env, SMOKE_TARGETS: JSON.stringify(targets) },
+      });
+      const reports = result.stdout.split('\n').filter((l) => l.startsWith('{'));
+      if (reports.length !== targets.length) throw new Error(`host-migrations.mjs reported:\n${output(result)}`);
+      for (const { url, dialect } of targets) {
+        const current = bin(['current', '--url', url]);
+        exits(current, 0, `[${dialect}] current`);
+        expect(current.stdout, new RegExp(`^${HEAD} \\(head\\)$`, 'm'), `[${dialect}] current`);
+        const drift = bin(['check', '--url', url]);
+        exits(drift, 0, `[${dialect}] check`);
+        const status = bin(['status', '--url', url]);
+        exits(status, 0, `[${dialect}] status`);
+        expect(status.stdout, /^Up to date\.$/m, `[${dialect}] status`);
+      }
+      return reports.join('\n');
+    });
+
+    // Item 6.
+    check(`[${tag}] overlay-db --version is the installed package's, and an unknown option exits 2`, () => {
+      const installed = JSON.parse(readFileSync(join(host, 'node_modules', '@overlay', 'db', 'package.json'), 'utf8'));
+      const v = bin(['--version']);
+      exits(v, 0, '--version');
+      if (v.stdout !== `${installed.version}\n`) throw new Error(`--version printed ${JSON.stringify(v.stdout)}`);
+      const unknown = bin(['status', '--frobnicate']);
+      exits(unknown, 2, 'status --frobnicate');
+      const lines = unknown.stderr.trim().split('\n');
+      if (
+        unknown.stdout !== '' ||
+        lines[0] !== 'overlay-db: unknown option --frobnicate' ||
+        /\n\s+at /.test(unknown.stderr)
+      ) {
+        throw new Error(`status --frobnicate:\n${unknown.all}`);
+      }
+      return `--version: ${v.stdout.trim()}; ${lines.join(' / ')}`;
+    });
+    for (const dialect of dialects) {
+      const dotenvDb = await dbs.fresh('dotenv', dialect);
+      check(`[${tag}] [${dialect}] DATABASE_URL only in ./.env: used, named first on stderr, password masked`, () => {
+        const project = mkdtempSync(join(host, `dotenv-${dialect}-`));
+        let url = 'sqlite:///./from-dotenv.db';
+        let shown = `sqlite:///${join(project, 'from-dotenv.db')}`;
+        let secret;
+        if (dialect === 'postgresql') {
+          // The server may trust the connection and ignore the password: it must be masked all the same.
+          const u = new URL(dotenvDb.url);
+          if (u.password === '') u.password = 'smoke-dotenv-s3cret';
+          secret = decodeURIComponent(u.password);
+          url = u.toString();
+          shown = url.replace(`:${u.password}@`, ':***@');
+        }
+        writeFileSync(join(project, '.env'), `# the project's settings\nDATABASE_URL="${url}"\n`);
+        const upgrade = bin(['upgrade', 'head'], project);
+        exits(upgrade, 0, 'upgrade head');
+        const first = upgrade.stderr.split('\n')[0];
+        if (first !== `Database: ${shown} (DATABASE_URL from .env)`) throw new Error(`first stderr line: ${first}`);
+        const status = bin(['status'], project);
+        exits(status, 0, 'status');
+        if (secret && (upgrade.all + status.all).includes(secret)) throw new Error('the password was printed');
+        if (existsSync(join(project, 'app.db'))) throw new Error('./app.db was created');
+        if (dialect === 'sqlite' && !existsSync(join(project, 'from-dotenv.db'))) throw new Error('no from-dotenv.db');
+        return first;
+      });
+
+      const { url } = await dbs.fresh('status', dialect);
+      check(`[${tag}] [${dialect}] status exits 1 while a migration is pending, 0 at head; "ambiguous" prefix`, () => {
+        const notes = [];
+        if (dialect === 'sqlite') {
+          const path = url.slice('sqlite:///'.length);
+          const missing = bin(['current', '--url', url]);
+          exits(missing, 1, 'current on a missing file');
+          expect(missing.stderr, /^error DATABASE_ERROR: no database at /m, 'current on a missing file');
+          if (existsSync(path)) throw new Error(`current created ${path}`);
+          notes.push('current on a missing file: no database at …, none created');
+        }
+        const ambiguous = bin(['upgrade', '0', '--url', url]);
+        exits(ambiguous, 1, 'upgrade 0');
+        expect(ambiguous.stderr, /^error INVALID_INPUT: Invalid to: ambiguous revision "0": matches /m, 'upgrade 0');
+        exits(bin(['upgrade', '0001', '--url', url]), 0, 'upgrade 0001');
+        const pending = bin(['status', '--url', url]);
+        exits(pending, 1, 'status with a migration pending');
+        expect(pending.stdout, new RegExp(`^Pending: ${HEAD}$`, 'm'), 'status with a migration pending');
+        exits(bin(['upgrade', 'head', '--url', url]), 0, 'upgrade head');
+        const done = bin(['status', '--url', url, '--json']);
+        exits(done, 0, 'status at head');
+        const doc = JSON.parse(done.stdout);
+        if (doc.upToDate !== true || doc.current !== HEAD) throw new Error(`status --json: ${done.stdout}`);
+        notes.push(`status: exit 1 (${pending.stdout.trim().split('\n').at(-1)}), then exit 0 at head`);
+        return notes.join('\n');
+      });
+
+      const alembic = await dbs.fresh('alembic', dialect);
+      await makeAlembicDatabase(alembic);
+      check(`[${tag}] [${dialect}] the Python backend's database: refused by upgrade, current and status`, () => {
+        const path = alembic.url.slice('sqlite:///'.length);
+        const before = dialect === 'sqlite' ? readFileSync(path) : undefined;
+        const lines = [];
+        for (const command of [['upgrade', 'head'], ['current'], ['status']]) {
+          const r = bin([...command, '--url', alembic.url]);
+          exits(r, 1, command.join(' '));
+          const line = r.stderr.split('\n').find((l) => l.startsWith('error '));
+          const wanted = `error MIGRATION_FAILED: This database was made by the Python backend (Alembic revision ${ALEMBIC_REVISION})`;
+          if (!line?.startsWith(wanted) || !line.includes('`overlay-db adopt`')) {
+            throw new Error(`${command.join(' ')}:\n${r.all}`);
+          }
+          lines.push(line);
+        }
+        if (before) {
+          if (!readFileSync(path).equals(before)) throw new Error(`${path} changed`);
+          const left = readdirSync(dirname(path)).filter((f) => f.startsWith(`${path.split('/').pop()}-`));
+          if (left.length) throw new Error(`left beside the file: ${left.join(', ')}`);
+        }
+        return `${lines[0]}${before ? '\n(file byte for byte as it was)' : ''}`;
+      });
+
+      if (dialect === 'sqlite') {
+        const { url: failing } = await dbs.fresh('failing', 'sqlite');
+        const path = failing.slice('sqlite:///'.length);
+        // Another program's file (rollback journal) with an index named as one of the initial
+        // migration's: not refused, but the run fails, and must leave the file as it was.
+        const { DatabaseSync } = await import('node:sqlite');
+        const raw = new DatabaseSync(path);
+        raw.exec(
+          'create table legacy (id integer primary key, company_id integer); ' +
+            'create index users_company_id_index on legacy (company_id); insert into legacy values (1, 7)',
+        );
+        raw.close();
+        check(`[${tag}] [sqlite] a failed upgrade leaves the file byte for byte as it was`, () => {
+          const before = readFileSync(path);
+          const r = bin(['upgrade', 'head', '--url', failing]);
+          exits(r, 1, 'upgrade head');
+          expect(r.stderr, /^error MIGRATION_FAILED: Migration 0001_initial_schema \(up\) failed: /m, 'upgrade head');
+          if (!readFileSync(path).equals(before)) throw new Error(`${path} changed (journal mode switched?)`);
+          const left = readdirSync(dirname(path)).filter((f) => f.startsWith(`${path.split('/').pop()}-`));
+          if (left.length) throw new Error(`left beside the file: ${left.join(', ')}`);
+          return r.stderr.split('\n').find((l) => l.startsWith('error '));
+        });
+      }
+    }
+  } finally {
+    await dbs.drop();
+  }
+}
+
+/** A database as the Python backend's Alembic revision left it (its tables, as far as refusal looks). */
+async function makeAlembicDatabase({ dialect, url }) {
+  const ALEMBIC_REVISION = alembicRevision();
+  if (dialect === 'sqlite') {
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(url.slice('sqlite:///'.length));
+    try {
+      db.exec(readFileSync(join(repo, 'test', 'fixtures', `alembic-${ALEMBIC_REVISION}.sqlite.sql`), 'utf8'));
+      db.prepare('insert into alembic_version (version_num) values (?)').run(ALEMBIC_REVISION);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      'create table alembic_version (version_num varchar(32) not null, constraint alembic_version_pkc primary key (version_num))',
+    );
+    await client.query('insert into alembic_version (version_num) values ($1)', [ALEMBIC_REVISION]);
+    await client.query(
+      "create table companies (id serial primary key, name varchar not null, invite_token varchar not null, settings text not null default '{}', created_at timestamp not null default now())",
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** The host's node_modules/.cache, where the library once kept a code cache, gains nothing of ours. */

@@ -5,12 +5,15 @@ const OPTIONS = `Options:
                 else sqlite:///./app.db). An already-set DATABASE_URL wins over .env.
                 sqlite:///./rel.db, sqlite:////abs/path.db, postgresql://user:pass@host/db
   --json        Print one JSON document on stdout, for scripts
-  -h, --help    Show help`;
+  -h, --help    Show help
+  -V, --version Print the version of @overlay/db`;
 
 const EXIT_CODES = `Exit codes: 0 success; 1 failure (one line "error CODE: message" on stderr,
-the database left as it was) or schema drift for \`check\`; 2 usage error.
+the database left as it was), schema drift for \`check\`, pending migrations or drift for
+\`status\`; 2 usage error.
 Every run first prints "Database: <url> (<where the URL came from>)" on stderr, also with --json.
-Only upgrade creates a database; the other commands fail on a path with no file.
+Only upgrade creates a database; the other commands fail on a path with no file. On SQLite a
+file is switched to WAL only by a run that wrote (a failed run leaves it byte for byte as it was).
 A database made by the Python backend is refused until \`overlay-db adopt\` takes it over.
 Set DEBUG=1 to add stack traces to failures. Passwords in URLs are always shown as ***.`;
 
@@ -46,6 +49,15 @@ const COMMANDS: Record<CliCommandName, { usage: string; summary: string; details
     details:
       'Prints the SQL statements that would reconcile the schema when it differs (like\n' +
       '`alembic revision --autogenerate`, as a check). Changes nothing.',
+  },
+  status: {
+    usage: 'overlay-db status',
+    summary: 'Deploy gate: exit 1 when migrations are pending or the schema drifted',
+    details:
+      'Prints the current revision, the pending migrations and, once nothing is pending, the schema\n' +
+      "drift (the library's tables compared with its entities, as `check` does). Like `prisma migrate\n" +
+      'status`, it exits 0 only when the database is at head and has not drifted. Changes nothing.\n\n' +
+      'Examples:\n  overlay-db status || exit 1\n  overlay-db status --json',
   },
   adopt: {
     usage: 'overlay-db adopt',

@@ -1,6 +1,6 @@
 import { migrationsFor } from '../../migrations/index.js';
 import type { Database } from '../database/database.js';
-import { openDatabase } from '../database/open-database.js';
+import { afterWritingRun, openDatabaseAs } from '../database/open-database.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from '../database/parse-database-url.js';
 import { redactSecrets } from '../database/redact.js';
 import { dialectNamed } from '../dialects/dialect-of.js';
@@ -9,6 +9,7 @@ import { createMigrationRunner, revisionIndex } from '../migrations/migration-ru
 import { refuseBeforeMigrating } from '../migrations/refuse-before-migrating.js';
 import { cliHelp, cliUsage } from './cli-help.js';
 import { type DatabaseUrlSource, databaseUrlSource } from './database-url-source.js';
+import { packageVersion } from './package-version.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
 import { type CliStep, runCommand } from './run-command.js';
 
@@ -42,6 +43,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if (invocation.kind === 'help') {
     io.stdout.write(cliHelp(invocation.topic));
+    return 0;
+  }
+  if (invocation.kind === 'version') {
+    io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
 
@@ -86,7 +91,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       revisionIndex(migrationsFor(parsed.dialect), command.to);
     }
     await refuseBeforeMigrating(parsed, {}, { run: RUNS[command.name], mustExist: command.name !== 'upgrade' });
-    db = await openDatabase({ url, logger: err });
+    // The file's journal mode is kept until a run has written: reading commands and a failed run
+    // leave a SQLite file byte for byte as it was (the library's connections switch it to WAL).
+    db = await openDatabaseAs({ url, logger: err }, { keepJournalMode: true });
     const steps: CliStep[] = [];
     const runner = createMigrationRunner(db.orm, {
       onProgress: (event) => {
@@ -95,6 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       },
     });
     const outcome = await runCommand(runner, command, steps);
+    if (outcome.ok && RUNS[command.name] !== 'read') await afterWritingRun(db);
     if (json) {
       out(JSON.stringify(document(command, database, outcome.ok, outcome.data, outcome.error)));
     } else {
@@ -137,6 +145,7 @@ const RUNS: Record<CliCommand['name'], 'read' | 'write' | 'adopt'> = {
   current: 'read',
   history: 'read',
   check: 'read',
+  status: 'read',
   adopt: 'adopt',
 };
 

@@ -94,6 +94,8 @@ export async function runCommand(
       ];
       return { ok: false, lines, data: { inSync, statements }, error: new SchemaDriftError(statements) };
     }
+    case 'status':
+      return status(runner);
     case 'adopt': {
       const result = await runner.adopt();
       const ms = elapsed();
@@ -108,6 +110,35 @@ export async function runCommand(
       return { ok: true, lines, data: { ...result, current, pending, ms } };
     }
   }
+}
+
+// A deploy gate: up to date means nothing pending and no drift. The schema is compared only at the
+// newest applied revision with nothing pending: before that, it lacks what the pending migrations
+// add, and listing that as drift would only repeat them.
+async function status(runner: MigrationRunner): Promise<CommandOutcome> {
+  const current = await runner.current();
+  const pending = await runner.pending();
+  const head = current !== null && pending.length === 0;
+  const lines = [
+    `Current: ${current === null ? 'base (no migration applied)' : `${current}${head ? ' (head)' : ''}`}`,
+    `Pending: ${pending.length > 0 ? pending.join(', ') : 'none'}`,
+  ];
+  if (pending.length > 0) {
+    lines.push(
+      'Schema: not compared while migrations are pending',
+      `Not up to date: ${plural(pending.length, 'migration')} pending; run \`overlay-db upgrade head\`.`,
+    );
+    return { ok: false, lines, data: { current, head, pending, inSync: null, statements: [], upToDate: false } };
+  }
+  const { inSync, statements } = await runner.check();
+  const data = { current, head, pending, inSync, statements, upToDate: inSync };
+  if (inSync) return { ok: true, lines: [...lines, 'Schema: in sync with the entities', 'Up to date.'], data };
+  lines.push(
+    `Schema: drift: ${plural(statements.length, 'statement')} would bring the database in line with the entities:`,
+    ...statements.map((s) => `  ${s};`),
+    'Not up to date: the schema drifted.',
+  );
+  return { ok: false, lines, data };
 }
 
 function plural(n: number, noun: string): string {

@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/sql';
-import { requireDialect } from '../dialects/dialect-of.js';
+import type { OpeningMode } from '../dialects/dialect.js';
+import { dialectNamed, requireDialect } from '../dialects/dialect-of.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { DatabaseError, OverlayDbError } from '../errors.js';
 import { query } from '../executor/executor.js';
@@ -23,12 +24,28 @@ import { redactSecrets } from './redact.js';
  * try { … } finally { await db.close(); }
  */
 export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Database> {
+  return openDatabaseAs(input, {});
+}
+
+/**
+ * {@link openDatabase} with how a migration run opens it: the CLI opens every database with
+ * `keepJournalMode` and calls {@link afterWritingRun} once a command that writes has succeeded;
+ * `migrate: true` does both itself. @internal
+ *
+ * @example
+ * const db = await openDatabaseAs({ url }, { keepJournalMode: true });
+ * await db.migrator.up();
+ * await afterWritingRun(db);
+ */
+export async function openDatabaseAs(input: OpenDatabaseOptions, opening: OpeningMode): Promise<Database> {
   const options = validateOpenOptions(input);
   const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const parsed = parseDatabaseUrl(url);
   // Before anything opens it: a refused database is left as it was (SQLite's file not even switched to WAL).
   if (options.migrate) await refuseBeforeMigrating(parsed, options, { run: 'write', mustExist: false });
-  const config = await ormOptions(parsed, options);
+  // A failed run must leave a SQLite file as it was, header included: WAL comes after the run.
+  const keepJournalMode = opening.keepJournalMode === true || options.migrate === true;
+  const config = await ormOptions(parsed, options, { keepJournalMode });
   let orm: MikroORM | undefined;
   try {
     const opened: MikroORM = new MikroORM(config as never);
@@ -44,7 +61,10 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
     // A first statement, so that a database that cannot be reached fails here, with its reason.
     await query(opened.em.fork(), 'select 1 as "ok"');
     const db = new Database(opened, dialect.name);
-    if (options.migrate) await db.migrator.up();
+    if (options.migrate) {
+      await db.migrator.up();
+      await afterWritingRun(db);
+    }
     return db;
   } catch (error) {
     await orm?.close(true).catch(() => undefined);
@@ -54,5 +74,19 @@ export async function openDatabase(input: OpenDatabaseOptions = {}): Promise<Dat
       .split(secret ?? '\u0000')
       .join('***');
     throw new DatabaseError(`Could not open the ${parsed.dialect} database ${where}: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * Brings a database opened with `keepJournalMode` to the settings the library runs with, once a
+ * migration run on it has committed (SQLite: WAL). @internal
+ *
+ * @example
+ * await afterWritingRun(db);
+ */
+export async function afterWritingRun(db: Database): Promise<void> {
+  const em = db.orm.em.fork();
+  for (const statement of dialectNamed(db.dialect).migrations.afterWritingRun) {
+    await query(em, statement, [], { prepare: false });
   }
 }

@@ -1,4 +1,5 @@
 import type { Options } from '@mikro-orm/core';
+import type { OpeningMode } from '../dialects/dialect.js';
 import { dialectNamed } from '../dialects/dialect-of.js';
 import { entities } from '../entities/index.js';
 import { MIGRATIONS_TABLE, type OpenDatabaseOptions } from './options.js';
@@ -14,10 +15,14 @@ let opened = 0;
  * @example
  * const orm = new MikroORM(await ormOptions(parseDatabaseUrl(url), options));
  */
-export async function ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
+export async function ormOptions(
+  parsed: ParsedDatabaseUrl,
+  options: OpenDatabaseOptions,
+  opening: OpeningMode = {},
+): Promise<Partial<Options>> {
   const log = options.logger ?? ((message: string) => console.log(message));
   const passThrough = options.mikroOrm ?? {};
-  const connection = await dialectNamed(parsed.dialect).ormOptions(parsed, options);
+  const connection = await dialectNamed(parsed.dialect).ormOptions(parsed, options, opening);
   return {
     metadataCache: { enabled: false },
     allowGlobalContext: false,

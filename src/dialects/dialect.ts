@@ -7,6 +7,20 @@ import type { LifecycleSql } from './lifecycle-sql.js';
 import type { MigrationSql } from './migration-sql.js';
 import type { TenantSql } from './tenant-sql.js';
 
+/**
+ * How the library opens a database for a migration run, beyond what the caller's options say.
+ *
+ * @example
+ * await dialectNamed('sqlite').ormOptions(parsed, options, { keepJournalMode: true });
+ */
+export interface OpeningMode {
+  /**
+   * SQLite: leave the file's journal mode as it is: the run switches it to WAL only once it has
+   * written (`migrations.afterWritingRun`), so a refused or failed run leaves the file as it was.
+   */
+  keepJournalMode?: boolean;
+}
+
 /** A row lock a statement can take; see {@link SqlDialect.rowLock}. */
 export type RowLockMode = 'update' | 'no key update' | 'share' | 'key share';
 
@@ -63,8 +77,11 @@ export interface SqlDialect {
   readonly lifecycle: LifecycleSql;
   /** The migration runner's, lock's and adopt's dialect SQL. */
   readonly migrations: MigrationSql;
-  /** MikroORM options that open this dialect's database for `openDatabase`. */
-  ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>>;
+  /**
+   * MikroORM options that open this dialect's database for `openDatabase`; `opening` says how a
+   * migration run opens it (SQLite: the file's journal mode kept until the run has written).
+   */
+  ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions, opening?: OpeningMode): Promise<Partial<Options>>;
   /**
    * How the executor holds a connection of this database for a transaction or a call of several
    * statements without going through Kysely's per-statement machinery, when the Kysely dialect in

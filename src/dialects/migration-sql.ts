@@ -72,6 +72,11 @@ export interface MigrationSql {
    * id and sequence kept, inside the runner's locked transaction.
    */
   adoptTables(sql: MigrationStatements, schema: AlembicSchema, initialSchemaSql: readonly string[]): Promise<void>;
+  /**
+   * Statements for a connection opened with `keepJournalMode` once a migration run on it has
+   * committed: SQLite switches the file to WAL; none on PostgreSQL.
+   */
+  readonly afterWritingRun: readonly string[];
   /** The URL the CLI opens for `url`: a SQLite file's path made absolute (as `parsed` resolved it). */
   commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string;
   /** The secrets of a URL that the CLI must never print (PostgreSQL's password). */

@@ -354,6 +354,12 @@ export function revisionIndex(migrations: readonly MigrationEntry[], name: strin
   if (exact >= 0) return exact;
   const byPrefix = migrations.map((m, i) => [m.name, i] as const).filter(([n]) => n.startsWith(name));
   if (name !== '' && byPrefix.length === 1) return byPrefix[0][1];
+  if (name !== '' && byPrefix.length > 1) {
+    throw new InvalidInputError(
+      'to',
+      `ambiguous revision ${JSON.stringify(name)}: matches ${byPrefix.map(([n]) => n).join(', ')}; give more of the name`,
+    );
+  }
   throw new InvalidInputError(
     'to',
     `unknown revision ${JSON.stringify(name)}; known: ${migrations.map((m) => m.name).join(', ') || '(none)'}`,

@@ -283,7 +283,7 @@ describe('overlay-db usage', () => {
     [['downgrade'], /downgrade takes exactly one revision/],
     [['downgrade', '-0'], /N of 1 or more/],
     [['current', 'now'], /current takes no argument/],
-    [['check', '--bogus'], /Unknown option '--bogus'/],
+    [['check', '--bogus'], /unknown option --bogus/],
     [['history', '--url'], /argument missing/],
     [['help', 'nope'], /unknown command "nope"/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {

@@ -151,4 +151,7 @@ export const postgresqlMigrationSql: MigrationSql = Object.freeze({
 
   // Connecting creates nothing and changes no setting of the database: the runner reads it.
   readAtRest: async () => undefined,
+
+  // A connection changes no setting of the database, so a run leaves nothing to switch afterwards.
+  afterWritingRun: Object.freeze([]),
 });

@@ -6,6 +6,7 @@ import type { AlembicSchema, AlembicTable } from '../../migrations/adopt/alembic
 import type { MigrationStatements } from '../../migrations/migration-statements.js';
 import type { DatabaseAtRest, MigrationSql } from '../migration-sql.js';
 import { openSqlite, resolveSqliteDriver, sqliteDriverFromEnvironment } from './open-sqlite.js';
+import { SQLITE_WAL_PRAGMAS } from './pragmas.js';
 
 /** The expression that turns a SQLite time string into `YYYY-MM-DDTHH:MM:SS.sssZ` UTC, or NULL. */
 function isoTimestampSql(column: string): string {
@@ -162,6 +163,8 @@ export const sqliteMigrationSql: MigrationSql = Object.freeze({
   nowDefaultSql: "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
   assertRowsAdoptable,
   adoptTables,
+
+  afterWritingRun: SQLITE_WAL_PRAGMAS,
 
   // Relative paths resolve against the caller's directory, like the Python backend's.
   commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string {

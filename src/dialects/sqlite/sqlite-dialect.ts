@@ -3,7 +3,7 @@ import { CompiledQuery } from 'kysely';
 import { DEFAULT_BUSY_TIMEOUT_MS, type OpenDatabaseOptions } from '../../database/options.js';
 import type { ParsedDatabaseUrl } from '../../database/parse-database-url.js';
 import { InvalidInputError } from '../../errors.js';
-import type { CompileOptions, ConnectionLease, RowLockMode, SqlDialect } from '../dialect.js';
+import type { CompileOptions, ConnectionLease, OpeningMode, RowLockMode, SqlDialect } from '../dialect.js';
 import { sqliteConnectionSetup } from './connection-settings.js';
 import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 import { sqliteLifecycleSql } from './lifecycle-sql.js';
@@ -57,7 +57,11 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   lifecycle: sqliteLifecycleSql,
   migrations: sqliteMigrationSql,
 
-  async ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
+  async ormOptions(
+    parsed: ParsedDatabaseUrl,
+    options: OpenDatabaseOptions,
+    opening: OpeningMode = {},
+  ): Promise<Partial<Options>> {
     if (parsed.dialect !== 'sqlite') throw new Error('not a SQLite URL');
     if (options.rowLevelSecurity) {
       throw new InvalidInputError('rowLevelSecurity', 'row-level security is a PostgreSQL feature');
@@ -72,7 +76,9 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     const { SqliteDriver } = await import('@mikro-orm/sql');
     const driver = resolveSqliteDriver(options.sqliteDriver ?? sqliteDriverFromEnvironment());
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
-    const pragmas = sqlitePragmas(parsed.path, busyTimeoutMs, options.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES);
+    const pragmas = sqlitePragmas(parsed.path, busyTimeoutMs, options.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES, {
+      keepJournalMode: opening.keepJournalMode,
+    });
     return {
       driver: SqliteDriver,
       dbName: parsed.path,
