@@ -88,7 +88,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       expect(rows.reduce((n, r) => n + r.total_uses, 0)).toBe(WORKERS * OPS);
     }, 120_000);
 
-    it('a deadlock between two scope transactions is retried: both finish, one of them twice', async () => {
+    it('a deadlock between two scope transactions is retried: both finish, a victim ran again, each committed once', async () => {
       const t = db.forCompany(company.companyId);
       const [x, y] = await Promise.all([
         t.workflows.create({ name: 'x', startingUrl: 'https://x.test' }),
@@ -110,7 +110,10 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
           await query(em, 'update workflows set total_uses = total_uses + 1 where id = ?', [b]);
         });
       await Promise.all([lockInOrder('first', x.id, y.id), lockInOrder('second', y.id, x.id)]);
-      expect(attempts.first + attempts.second).toBe(3);
+      // A victim ran again; a busy machine may make the retry meet the survivor once more (seen at
+      // load 10: four runs), so the guarantee asserted is a rerun and both committed whole, once each.
+      expect(attempts.first + attempts.second).toBeGreaterThanOrEqual(3);
+      expect(Math.max(attempts.first, attempts.second)).toBeLessThanOrEqual(3);
       const rows = await sql<{ total_uses: number }>(db, 'select total_uses from workflows where id in (?, ?)', [
         x.id,
         y.id,
