@@ -80,7 +80,7 @@ async function run<T>(
   const started = observer ? performance.now() : 0;
   try {
     const result = await (db as DatabaseConnection).executeQuery<T>(dialect.compile(sql, params, options));
-    observer?.({ sql, params, durationMs: performance.now() - started });
+    observer?.({ sql, params, durationMs: performance.now() - started, rows: result.rows.length });
     return result.rows as T[];
   } catch (error) {
     observer?.({ sql, params, durationMs: performance.now() - started, error });

@@ -73,8 +73,9 @@ describeEachDialect('the onQuery hook', (dialect) => {
         : `select group_concat(password_hash, ' ') as hashes from users`,
     );
     const corpus = JSON.stringify(events);
-    expect(corpus).toMatch(/insert into \\?"users\\?"[^"]*password_hash/); // it did see the statements that carry them
-    expect(corpus).toMatch(/invite_token/);
+    // It did see the statements that carry them.
+    expect(events.some((e) => /insert into "users".*"password_hash"/.test(e.sql))).toBe(true);
+    expect(events.some((e) => /"invite_token" = \?/.test(e.sql))).toBe(true);
     for (const secret of [PASSWORD, MEMBER_PASSWORD, company.inviteToken, fresh, ...hashes.split(' ')]) {
       expect(corpus).not.toContain(secret);
     }
@@ -106,11 +107,12 @@ describeEachDialect('the onQuery hook', (dialect) => {
 
   it('a hook that throws, or returns a rejected promise, does not break the call', async () => {
     let calls = 0;
+    // Listening before opening: the open's own first statement already calls the hook.
+    const warned = once(process, 'warning');
     const opened = await open(() => {
       calls += 1;
       throw new Error('hook broke');
     });
-    const warned = once(process, 'warning');
     const company = await createCompany(opened, { name: 'Acme' });
     expect(company.id).toBeGreaterThan(0);
     const [warning] = (await warned) as [Error & { code?: string }];
