@@ -9,7 +9,8 @@ import { ImmediateSqliteDialect } from './immediate-sqlite-dialect.js';
 const checkedTransactions = new WeakSet<object>();
 
 // Both settings in one read (SQLite's table-valued pragma functions): a host connection pays one
-// statement of a few microseconds per library call.
+// statement per library call (about 30-40 µs of CPU through the executor on better-sqlite3), the
+// price of catching foreign keys turned off between two calls; the library's own connections pay nothing.
 const READ_SETTINGS =
   'select f."foreign_keys" as "foreign_keys", b."timeout" as "busy_timeout" from pragma_foreign_keys() as f, pragma_busy_timeout() as b';
 
