@@ -9,6 +9,7 @@ import {
   createMigrationRunner,
   createTenantScope,
   DEFAULT_BUSY_TIMEOUT_MS,
+  dedupeScreenshot,
   entities,
   InvalidInputError,
   joinCompany,
@@ -119,6 +120,27 @@ describe.runIf(requestedDialects().includes('sqlite'))(
               companyId,
             ]);
           return joinCompany(em, { inviteToken: row.token, email: 'member@host.test', password: 'battery staple 7' });
+        },
+      ],
+      [
+        'dedupeScreenshot',
+        async (em, companyId) => {
+          // The workflow is made through the host connection itself, so only the service's own call is checked.
+          await orm.em
+            .getConnection()
+            .execute(
+              `insert into "workflows" ("company_id", "name", "starting_url", "status", "created_at", "updated_at") values (?, 'W', 'https://host.test', 'draft', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+              [companyId],
+            );
+          const [row] = await orm.em
+            .getConnection()
+            .execute<{ id: number }[]>('select max("id") as "id" from "workflows"');
+          return dedupeScreenshot(em, {
+            companyId,
+            workflowId: Number(row.id),
+            hash: `sha256:${'a'.repeat(64)}`,
+            format: 'png',
+          });
         },
       ],
     ];
