@@ -18,6 +18,9 @@
 //   better-sqlite3 (the default SQLite driver, a dependency of @mikro-orm/sqlite) loads;
 //   overlay-db    the bin, through `npx`: current (on SQLite: fails on the missing file, creates
 //                 none), upgrade head, current, history, check.
+//   embedding.mjs (first Node only) db.transaction across services and scopes, the onQuery hook
+//                 (no password, hash or invite token in its events; a throwing hook breaks nothing),
+//                 and the services on the host's own MikroORM SQLite connection with foreign keys off.
 // Once: `tsc` (module nodenext, no skipLibCheck) over an ESM (.mts) and a CommonJS (.cts) host
 // file; and the TypeScript cost of the package: `tsc --noEmit --extendedDiagnostics` (no
 // skipLibCheck) of a host that uses MikroORM only (cost-orm.mts) and of the same host that also
@@ -158,6 +161,7 @@ try {
     if (hosts.includes('full')) {
       const full = install(`mikro-orm-${version}`, tarball, ORM_PACKAGES, version, true);
       for (const node of nodes) await smokeFull(full, node);
+      await smokeEmbedding(full, nodes[0]);
       typecheck(full);
       typescriptCost(full, version);
     }
@@ -441,6 +445,27 @@ async function smokeNodeSqlite(host, node) {
     output(run(node, ['cjs.cjs'], { cwd: host, env: smokeEnv })),
   );
   await binCheck(host, env, tag, 'sqlite', dbs);
+}
+
+/**
+ * Issue 16 items 2, 3 and 7 as a host that embeds the package uses them (embedding.mjs): one
+ * db.transaction across services and scopes, the onQuery hook without secrets, and the services on
+ * the host's own MikroORM SQLite connection with foreign keys turned off. First Node only.
+ */
+async function smokeEmbedding(host, node) {
+  const { version, env } = nodeEnv(node);
+  const tag = `${version} ${host.split('/').pop()}`;
+  const dbs = await freshDatabases(host);
+  try {
+    const targets = [];
+    for (const dialect of dialects) targets.push({ entry: 'embedding', ...(await dbs.fresh('embedding', dialect)) });
+    const smokeEnv = { ...env, SMOKE_TARGETS: JSON.stringify(targets) };
+    check(`[${tag}] db.transaction, onQuery and the host's SQLite settings (${dialects.join(', ')})`, () =>
+      output(run(node, ['embedding.mjs'], { cwd: host, env: smokeEnv })),
+    );
+  } finally {
+    await dbs.drop();
+  }
 }
 
 async function smokeBundler(host, node, lean) {

@@ -4,7 +4,7 @@ import { dialectNamed, requireDialect } from '../dialects/dialect-of.js';
 import { applyDialectDefaults } from '../entities/apply-dialect-defaults.js';
 import { DatabaseError, OverlayDbError } from '../errors.js';
 import { query } from '../executor/executor.js';
-import { observeStatements } from '../executor/statement-log.js';
+import { observeStatements, type StatementObserver } from '../executor/statement-log.js';
 import { refuseBeforeMigrating } from '../migrations/refuse-before-migrating.js';
 import { validateOpenOptions } from '../reliability/validate-open-options.js';
 import { markRowLevelSecurity } from '../security/row-level-security-flag.js';
@@ -12,6 +12,7 @@ import { Database } from './database.js';
 import type { OpenDatabaseOptions } from './options.js';
 import { ormOptions } from './orm-options.js';
 import { DEFAULT_DATABASE_URL, describeDatabase, parseDatabaseUrl } from './parse-database-url.js';
+import { queryHookObserver } from './query-hook.js';
 import { queryLogLine } from './query-log-line.js';
 import { redactSecrets } from './redact.js';
 
@@ -52,9 +53,18 @@ export async function openDatabaseAs(input: OpenDatabaseOptions, opening: Openin
     orm = opened;
     const dialect = requireDialect(opened.config.getPlatform(), 'url');
     applyDialectDefaults(opened.getMetadata(), dialect.name);
+    const observers: StatementObserver[] = [];
     if (options.debug) {
       const log = options.logger ?? ((message: string) => console.log(message));
-      observeStatements(opened.config, (event) => log(redactSecrets(queryLogLine(event))));
+      observers.push((event) => log(redactSecrets(queryLogLine(event))));
+    }
+    if (options.onQuery) observers.push(queryHookObserver(dialect.name, options.onQuery));
+    if (observers.length > 0) {
+      const [only] = observers;
+      const all: StatementObserver = (event) => {
+        for (const observer of observers) observer(event);
+      };
+      observeStatements(opened.config, observers.length === 1 ? only : all);
     }
     if (options.rowLevelSecurity) markRowLevelSecurity(opened.config);
     await opened.connect();

@@ -1,5 +1,6 @@
 import type { Options } from '@mikro-orm/core';
 import type { SqliteDriverName } from '../dialects/sqlite/open-sqlite.js';
+import type { QueryHook } from './query-hook.js';
 
 /**
  * Which SQL dialect a database speaks.
@@ -24,6 +25,12 @@ export interface OpenDatabaseOptions {
   debug?: boolean;
   /** Where log lines go (default `console.log`). Receives already-redacted text. */
   logger?: (message: string) => void;
+  /**
+   * Called after every statement the library runs, with its SQL (placeholders, no values, secrets
+   * redacted), time, dialect, row count or error code: for OpenTelemetry spans or a structured
+   * logger. Independent of `debug`. A hook that throws never breaks the call (see {@link QueryHook}).
+   */
+  onQuery?: QueryHook;
   /** PostgreSQL connection pool size (default {@link DEFAULT_POOL}). SQLite always uses one connection. */
   pool?: { min?: number; max?: number };
   /**

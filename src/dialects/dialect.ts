@@ -66,11 +66,12 @@ export interface SqlDialect {
   timestampValue(date: Date): string | Date;
   /**
    * Undefined when the connection `em` runs on is known to have the settings the library needs (a
-   * connection it opened, one checked before, every PostgreSQL connection); else a function that
-   * checks them once and applies what is missing, or refuses with an OverlayDbError. SQLite: a host's
-   * own MikroORM connection needs foreign keys on and a busy timeout of at least the default.
+   * connection it opened, a host transaction checked before, every PostgreSQL connection); else a
+   * function that checks them through `run` and applies what is missing, or refuses with an
+   * OverlayDbError. The executor calls it at the start of each call on the connection. SQLite: a
+   * host's own MikroORM connection needs foreign keys on and a busy timeout of at least the default.
    */
-  connectionSetup(em: SqlEntityManager): (() => Promise<void>) | undefined;
+  connectionSetup(em: SqlEntityManager): ConnectionSetup | undefined;
   /** The tenant scope's dialect SQL. */
   readonly tenant: TenantSql;
   /** The lifecycle code's dialect SQL (record-run, labels, health, notifications). */
@@ -99,3 +100,9 @@ export interface HeldConnection {
 
 /** Hands out a connection, or undefined until Kysely has opened the database. */
 export type ConnectionLease = () => Promise<HeldConnection> | undefined;
+
+/** Runs one statement of a {@link ConnectionSetup} on the connection being set up, and returns its rows. */
+export type SetupStatement = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** Checks a connection's settings and applies what is missing (see {@link SqlDialect.connectionSetup}). */
+export type ConnectionSetup = (run: SetupStatement) => Promise<void>;

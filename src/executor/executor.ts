@@ -80,7 +80,7 @@ async function run<T>(
   const started = observer ? performance.now() : 0;
   try {
     const result = await (db as DatabaseConnection).executeQuery<T>(dialect.compile(sql, params, options));
-    observer?.({ sql, params, durationMs: performance.now() - started });
+    observer?.({ sql, params, durationMs: performance.now() - started, rows: result.rows.length });
     return result.rows as T[];
   } catch (error) {
     observer?.({ sql, params, durationMs: performance.now() - started, error });
@@ -102,6 +102,28 @@ export async function query<T = Record<string, unknown>>(
   sql: string,
   params: readonly unknown[] = [],
   options: QueryOptions = {},
+): Promise<T[]> {
+  const setup = settingsCheck(em);
+  if (setup !== undefined) await setup;
+  return queryOn<T>(em, sql, params, options);
+}
+
+/**
+ * The dialect's check of a host connection's settings (SQLite: foreign keys on), run before the first
+ * statement of each call on it; undefined on the library's own connections and inside a connection
+ * or transaction the library holds already (checked when it was taken).
+ */
+function settingsCheck(em: SqlEntityManager): Promise<void> | undefined {
+  const setup = dialectOfEm(em).connectionSetup(em);
+  if (setup === undefined || heldOn(poolOf(em)) !== undefined) return undefined;
+  return setup((sql) => queryOn(em, sql, [], { prepare: false }));
+}
+
+async function queryOn<T>(
+  em: SqlEntityManager,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
 ): Promise<T[]> {
   const { db, inTransaction } = target(em);
   const compile = { prepare: options.prepare !== false };
@@ -212,6 +234,8 @@ export async function transaction<T>(
   work: () => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
+  const setup = settingsCheck(em);
+  if (setup !== undefined) await setup;
   const joined = options.savepoint ? () => inSavepoint(em, work) : work;
   if (em.getTransactionContext() !== undefined) return joined();
   const pool = poolOf(em);
@@ -257,6 +281,8 @@ function leaseOf(em: SqlEntityManager) {
  * const [workflow, steps] = await withConnection(em, async () => [await read1(), await read2()]);
  */
 export async function withConnection<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
+  const setup = settingsCheck(em);
+  if (setup !== undefined) await setup;
   if (em.getTransactionContext() !== undefined) return work();
   const pool = poolOf(em);
   if (heldOn(pool) !== undefined) return work();

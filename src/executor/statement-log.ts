@@ -4,11 +4,13 @@ export interface StatementEvent {
   sql: string;
   params: readonly unknown[];
   durationMs: number;
+  /** How many rows it returned, when it succeeded. */
+  rows?: number;
   /** The error the statement failed with, if it failed. */
   error?: unknown;
 }
 
-/** Receives every statement the library runs on one ORM. */
+/** Receives every statement the library runs on one ORM; it must not throw (the executor does not catch it). */
 export type StatementObserver = (event: StatementEvent) => void;
 
 // Keyed by MikroORM's Configuration, which every fork of an EntityManager shares.
@@ -16,7 +18,7 @@ const observers = new WeakMap<object, StatementObserver>();
 
 /**
  * Registers the observer of every statement the executor runs on an ORM (its `config`): the
- * `debug` log of `openDatabase`. Observing never changes what runs.
+ * `debug` log and the `onQuery` hook of `openDatabase`. Observing never changes what runs.
  *
  * @example
  * observeStatements(orm.config, (e) => log(`[query] ${e.sql}`));

@@ -9,6 +9,7 @@ export const KNOWN_OPTIONS = [
   'migrate',
   'debug',
   'logger',
+  'onQuery',
   'pool',
   'replicas',
   'sqliteDriver',
@@ -43,6 +44,9 @@ export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
   }
   if (options.logger !== undefined && typeof options.logger !== 'function') {
     throw new InvalidInputError('logger', 'expected a function that takes one string');
+  }
+  if (options.onQuery !== undefined && typeof options.onQuery !== 'function') {
+    throw new InvalidInputError('onQuery', 'expected a function that takes one query event');
   }
   if (options.pool !== undefined) {
     const pool = requireObject('pool', options.pool);

@@ -21,9 +21,10 @@ import { workflowRepository } from './workflow-repository.js';
  * connections (never its entity API or identity map), never hands out an EntityManager or
  * QueryBuilder, and never reads, changes or references another company's rows. TENANT_REQUIRED
  * unless `companyId` is a positive integer id (at most 2,147,483,647). If `em` is inside a
- * transaction, the scope's work joins it. On a host's own SQLite connection the first call turns
- * foreign keys on and raises a busy timeout below the default to it (INVALID_INPUT, field `em`,
- * when foreign keys are off inside a transaction, where SQLite cannot turn them on).
+ * transaction, the scope's work joins it. On a host's own SQLite connection each call first turns
+ * foreign keys on and raises a busy timeout below the default to it, as every call of the executor
+ * does there (INVALID_INPUT, field `em`, when foreign keys are off inside a transaction, where
+ * SQLite cannot turn them on).
  *
  * @example
  * const t = createTenantScope(orm.em.fork(), companyId);
@@ -33,16 +34,9 @@ export function createTenantScope(em: EntityManager, companyId: number): TenantS
   const id = assertCompanyId(companyId);
   const sqlEm = requireSqlEntityManager(em);
   const ctx = new ScopeContext(sqlEm, id, { rowLevelSecurity: usesRowLevelSecurity(sqlEm) });
-  // A host's own SQLite connection not yet checked: each call first brings it to the library's
-  // settings (once per connection; then scopes made on it are plain again).
-  const setup = ctx.dialect.connectionSetup(sqlEm) !== undefined;
   // Under row-level security every call, reads included, runs in a transaction that sets the tenant.
   const wrap = <T extends object>(repository: T): T =>
-    ctx.rowLevelSecurity
-      ? runCallsInTransactions(ctx, repository)
-      : setup
-        ? afterConnectionSetup(ctx, repository)
-        : repository;
+    ctx.rowLevelSecurity ? runCallsInTransactions(ctx, repository) : repository;
   return Object.freeze({
     companyId: id,
     workflows: wrap(workflowRepository(ctx)),
@@ -51,20 +45,6 @@ export function createTenantScope(em: EntityManager, companyId: number): TenantS
     users: wrap(userRepository(ctx)),
     healthLogs: wrap(healthLogRepository(ctx)),
     notifications: wrap(notificationRepository(ctx)),
-  });
-}
-
-function afterConnectionSetup<T extends object>(ctx: ScopeContext, repository: T): T {
-  return new Proxy(repository, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || property === 'constructor') return value;
-      return async (...args: unknown[]) => {
-        const setup = ctx.dialect.connectionSetup(ctx.em);
-        if (setup !== undefined) await setup();
-        return Reflect.apply(value, target, args);
-      };
-    },
   });
 }
 

@@ -145,6 +145,8 @@ describe('the public surface of src/index.ts', () => {
         "OverlayDbErrorCode",
         "ParsedDatabaseUrl",
         "PublicUser",
+        "QueryEvent",
+        "QueryHook",
         "RecordRunInput",
         "RecordRunResult",
         "RowLevelSecurityOptions",
