@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { query } from '../../src/executor/executor.js';
+import { createCompany, type Database, openDatabase } from '../../src/index.js';
+import { component } from '../support/components.js';
+import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
+import { requestedDialects } from '../support/env.js';
+import { seedCompany, stepInput } from '../tenant/fixtures.js';
+
+// TLS against a real server: the tls-cluster component (scripts/components/tls-cluster.sh) is a
+// PostgreSQL 15 cluster on 5441 with ssl=on, a certificate for localhost and 127.0.0.1 signed by a
+// CA it generates, and a pg_hba that rejects every connection without TLS.
+const onPostgres = requestedDialects().includes('postgresql') && inject('postgresAvailable');
+const tls = onPostgres ? await component('tls-cluster') : undefined;
+const PORT = tls?.OVERLAY_TEST_TLS_PORT;
+const CA = tls?.OVERLAY_TEST_TLS_CA;
+const WRONG_CA = tls?.OVERLAY_TEST_TLS_WRONG_CA;
+
+async function errorOf(work: () => Promise<unknown>): Promise<{ code?: unknown; message: string }> {
+  try {
+    const opened = await work();
+    await (opened as Database | undefined)?.close?.();
+  } catch (error) {
+    return { code: (error as { code?: unknown }).code, message: String((error as Error).message) };
+  }
+  return { code: 'NO ERROR', message: '' };
+}
+
+describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () => {
+  let target: TestDatabase;
+  const at = (host: string, query: string) => `postgresql://postgres@${host}:${PORT}/${target.name}?${query}`;
+  beforeAll(async () => {
+    // The scratch database is made over TLS too: the cluster takes nothing else.
+    target = await createTestDatabase('postgresql', {
+      adminUrl: `postgresql://postgres@localhost:${PORT}/postgres?sslmode=verify-full&sslrootcert=${CA}`,
+      prefix: 'overlay-tls',
+    });
+  });
+  afterAll(async () => target?.drop());
+
+  it('verify-full with the CA connects over TLS, and tenant operations run over it', async () => {
+    const db = await openDatabase({ url: at('localhost', `sslmode=verify-full&sslrootcert=${CA}`), migrate: true });
+    try {
+      const [ssl] = await query<{ ssl: boolean; version: string }>(
+        db.orm.em.fork(),
+        'select ssl, version from pg_stat_ssl where pid = pg_backend_pid()',
+      );
+      expect(ssl.ssl).toBe(true);
+      expect(ssl.version).toMatch(/^TLSv1\.[23]$/);
+
+      const company = await createCompany(db, { name: 'Acme over TLS' });
+      const { adminId } = await seedCompany(db, 'Seeded over TLS');
+      const acme = db.forCompany(company.id);
+      const workflow = await acme.workflows.create({
+        name: 'Submit an expense report',
+        startingUrl: 'https://expenses.example.test/new',
+        steps: [stepInput(), stepInput({ actionType: 'input_commit' })],
+      });
+      const withSteps = await acme.workflows.getWithSteps(workflow.id);
+      expect(withSteps?.steps.map((s) => s.stepNumber)).toEqual([1, 2]);
+      expect((await acme.workflows.list()).items.map((w) => w.id)).toEqual([workflow.id]);
+      const seeded = db.forCompany(
+        (await query<{ id: number }>(db.orm.em.fork(), 'select company_id as id from users where id = ?', [adminId]))[0]
+          .id,
+      );
+      const other = await seeded.workflows.create({
+        name: 'Other',
+        startingUrl: 'https://x.test',
+        steps: [stepInput()],
+      });
+      const run = await seeded.healthLogs.record({
+        workflowId: other.id,
+        userId: adminId,
+        status: 'success',
+        executionTimeMs: 1200,
+      });
+      expect(run.log.status).toBe('success');
+      expect(await acme.workflows.get(other.id)).toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('require (no certificate check) connects over TLS; verify-ca to [::1] checks the CA only', async () => {
+    for (const url of [at('127.0.0.1', 'sslmode=require'), at('[::1]', `sslmode=verify-ca&sslrootcert=${CA}`)]) {
+      const db = await openDatabase({ url });
+      try {
+        const [row] = await query<{ ssl: boolean }>(
+          db.orm.em.fork(),
+          'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+        );
+        expect(row, url).toEqual({ ssl: true });
+      } finally {
+        await db.close();
+      }
+    }
+  });
+
+  it('a CA that did not sign the server certificate is refused with DATABASE_ERROR', async () => {
+    for (const mode of ['verify-full', 'verify-ca', 'require']) {
+      const { code, message } = await errorOf(() =>
+        openDatabase({ url: at('localhost', `sslmode=${mode}&sslrootcert=${WRONG_CA}`) }),
+      );
+      expect(code, mode).toBe('DATABASE_ERROR');
+      expect(message, mode).toMatch(/certificate/i);
+    }
+  });
+
+  it('a host name the certificate does not name is refused by verify-full with DATABASE_ERROR', async () => {
+    // The certificate names localhost and 127.0.0.1, not ::1.
+    const { code, message } = await errorOf(() =>
+      openDatabase({ url: at('[::1]', `sslmode=verify-full&sslrootcert=${CA}`) }),
+    );
+    expect(code).toBe('DATABASE_ERROR');
+    expect(message).toMatch(/does not match|altnames/i);
+  });
+
+  it('disable against a server that takes only TLS is refused by the server, not upgraded', async () => {
+    const { code, message } = await errorOf(() => openDatabase({ url: at('localhost', 'sslmode=disable') }));
+    expect(code).toBe('DATABASE_ERROR');
+    expect(message).toMatch(/no encryption/);
+  });
+
+  it('prefer uses TLS where the server offers it and plain text where it does not', async () => {
+    const db = await openDatabase({ url: at('localhost', 'sslmode=prefer') });
+    try {
+      const [row] = await query<{ ssl: boolean }>(
+        db.orm.em.fork(),
+        'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+      );
+      expect(row).toEqual({ ssl: true });
+    } finally {
+      await db.close();
+    }
+    const plain = await createTestDatabase('postgresql');
+    try {
+      const db5432 = await openDatabase({ url: `${plain.url}?sslmode=prefer` });
+      try {
+        const [row] = await query<{ ssl: boolean }>(
+          db5432.orm.em.fork(),
+          'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+        );
+        expect(row).toEqual({ ssl: false });
+      } finally {
+        await db5432.close();
+      }
+    } finally {
+      await plain.drop();
+    }
+  });
+});
