@@ -81,6 +81,8 @@ describe('database URLs (SQLAlchemy style)', () => {
       ['sslmode=on', 'sslmode'],
       ['connect_timeout=soon', 'connect_timeout'],
       ['host=db1,db2', 'host'],
+      ['pasword=hunter4', 'pasword'],
+      ['passwd=hunter4', 'passwd'],
     ]) {
       let error: unknown;
       try {
@@ -92,6 +94,7 @@ describe('database URLs (SQLAlchemy style)', () => {
       expect((error as Error).message, query).toContain(name);
       expect((error as Error).message).not.toContain('hunter2');
       expect((error as Error).message).not.toContain('hunter3');
+      expect((error as Error).message).not.toContain('hunter4');
     }
   });
 
