@@ -147,4 +147,38 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
       await plain.drop();
     }
   });
+
+  it('each replica URL keeps its own TLS settings: a TLS replica of a plain primary, and the reverse', async () => {
+    const plain = await createTestDatabase('postgresql');
+    const sslOn = async (db: Database, type: 'read' | 'write') =>
+      (
+        await db
+          .fork()
+          .getConnection(type)
+          .execute<{ ssl: boolean }[]>('select ssl from pg_stat_ssl where pid = pg_backend_pid()', [], 'all')
+      )[0].ssl;
+    try {
+      const tlsUrl = at('localhost', `sslmode=verify-full&sslrootcert=${CA}`);
+      const tlsReplica = await openDatabase({ url: plain.url, replicas: [tlsUrl] });
+      try {
+        expect({ write: await sslOn(tlsReplica, 'write'), read: await sslOn(tlsReplica, 'read') }).toEqual({
+          write: false,
+          read: true,
+        });
+      } finally {
+        await tlsReplica.close();
+      }
+      const plainReplica = await openDatabase({ url: tlsUrl, replicas: [`${plain.url}?sslmode=disable`] });
+      try {
+        expect({ write: await sslOn(plainReplica, 'write'), read: await sslOn(plainReplica, 'read') }).toEqual({
+          write: true,
+          read: false,
+        });
+      } finally {
+        await plainReplica.close();
+      }
+    } finally {
+      await plain.drop();
+    }
+  });
 });
