@@ -74,6 +74,17 @@ describe.runIf(onPostgres)('PostgreSQL URLs mean what they mean to psql [postgre
     }
   });
 
+  it('a socket host uses no TLS whatever the sslmode, as libpq (the server offers none there)', async () => {
+    const db = await openDatabase({
+      url: `postgresql:///${target.name}?host=/var/run/postgresql&user=postgres&sslmode=require`,
+    });
+    try {
+      expect(await one(db, 'select inet_server_addr() as addr')).toEqual({ addr: null });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('connect_timeout bounds the wait for a server that accepts and never answers', async () => {
     // A TCP listener that takes the connection and says nothing: without a timeout, open waits forever.
     const sockets: import('node:net').Socket[] = [];
