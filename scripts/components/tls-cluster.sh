@@ -3,7 +3,8 @@
 # a CA made here signs its server certificate, whose names are DNS:localhost and IP:127.0.0.1 (not
 # ::1, so that verify-full to [::1] is the wrong-host-name case). pg_hba admits TLS connections only
 # (hostssl, trust) and rejects plain ones, so a test that connects at all connected over TLS.
-# A second CA, which signed nothing here, is the "wrong CA".
+# A second CA, which signed nothing here, is the "wrong CA". The role certuser signs in with a client
+# certificate only (pg_hba `cert`), for the sslcert/sslkey tests.
 #   start    make the certificates and initdb once, start if not running, wait; prints KEY=VALUE lines
 #   stop     stop it and remove its state
 set -euo pipefail
@@ -43,10 +44,13 @@ print_env() {
   echo "OVERLAY_TEST_TLS_PORT=$PORT"
   echo "OVERLAY_TEST_TLS_CA=$CERTS/ca.crt"
   echo "OVERLAY_TEST_TLS_WRONG_CA=$CERTS/wrong-ca.crt"
+  echo "OVERLAY_TEST_TLS_CERT_USER=certuser"
+  echo "OVERLAY_TEST_TLS_CLIENT_CERT=$CERTS/client.crt"
+  echo "OVERLAY_TEST_TLS_CLIENT_KEY=$CERTS/client.key"
 }
 
 make_certificates() {
-  [ -s "$CERTS/server.crt" ] && [ -s "$CERTS/wrong-ca.crt" ] && return 0
+  [ -s "$CERTS/server.crt" ] && [ -s "$CERTS/wrong-ca.crt" ] && [ -s "$CERTS/client.crt" ] && return 0
   command -v openssl >/dev/null || {
     echo "$NAME: openssl is not installed" >&2
     exit 1
@@ -63,6 +67,9 @@ make_certificates() {
     printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
       -extfile server.ext -out server.crt
+    # A client certificate for the role certuser (pg_hba `cert` matches the CN to the user name).
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=certuser" -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out client.crt
   ) >"$STATE/openssl.log" 2>&1 || {
     echo "$NAME: openssl failed (see $STATE/openssl.log)" >&2
     exit 1
@@ -71,6 +78,7 @@ make_certificates() {
   # The server refuses a key that others can read; the CA keys are of no use after this.
   chown postgres:postgres "$CERTS/server.key" 2>/dev/null || true
   chmod 600 "$CERTS/server.key" "$CERTS/ca.key" "$CERTS/wrong-ca.key"
+  chmod 600 "$CERTS/client.key" # libpq refuses a key others can read; the tests run as this user
 }
 
 start() {
@@ -97,9 +105,12 @@ fsync = off
 ssl = on
 ssl_cert_file = '$CERTS/server.crt'
 ssl_key_file = '$CERTS/server.key'
+ssl_ca_file = '$CERTS/ca.crt'
 CONF
     cat >"$DATA/pg_hba.conf" <<HBA
 local     all all               trust
+hostssl   all certuser 127.0.0.1/32 cert
+hostssl   all certuser ::1/128  cert
 hostssl   all all 127.0.0.1/32  trust
 hostssl   all all ::1/128       trust
 hostnossl all all 127.0.0.1/32  reject
@@ -111,6 +122,10 @@ HBA
     as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 120 start >/dev/null 9>&- ||
       { echo "$NAME: the server did not start (see $LOG)" >&2; exit 1; }
     wait_until_it_answers
+  fi
+  if ! as_postgres "$BIN/psql" -h "$STATE" -p "$PORT" -U postgres -d postgres -tAc \
+    "select 1 from pg_roles where rolname = 'certuser'" | grep -q 1; then
+    as_postgres "$BIN/psql" -h "$STATE" -p "$PORT" -U postgres -d postgres -qc 'create role certuser login createdb' >/dev/null
   fi
 }
 

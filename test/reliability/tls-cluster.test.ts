@@ -1,3 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { query } from '../../src/executor/executor.js';
 import { createCompany, type Database, openDatabase } from '../../src/index.js';
@@ -179,6 +184,55 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
       }
     } finally {
       await plain.drop();
+    }
+  });
+
+  it('sslcert and sslkey sign in a role that only a client certificate admits; sslpassword opens an encrypted key', async () => {
+    const user = tls?.OVERLAY_TEST_TLS_CERT_USER;
+    const cert = tls?.OVERLAY_TEST_TLS_CLIENT_CERT as string;
+    const key = tls?.OVERLAY_TEST_TLS_CLIENT_KEY as string;
+    const url = (query: string) =>
+      `postgresql://${user}@localhost:${PORT}/${target.name}?sslmode=verify-full&sslrootcert=${CA}&${query}`;
+    const currentUser = async (db: Database) =>
+      (await query<{ name: string }>(db.orm.em.fork(), 'select current_user as name'))[0].name;
+
+    const refused = await errorOf(() => openDatabase({ url: url('application_name=no-cert') }));
+    expect(refused.code).toBe('DATABASE_ERROR');
+    expect(refused.message).toMatch(/requires a valid client certificate/);
+
+    const db = await openDatabase({ url: url(`sslcert=${cert}&sslkey=${key}`) });
+    try {
+      expect(await currentUser(db)).toBe(user);
+    } finally {
+      await db.close();
+    }
+
+    // The same key encrypted with a passphrase, which must never show in a message or an inspected value.
+    const passphrase = 'Key-Passphrase-5e1f';
+    const dir = mkdtempSync(join(tmpdir(), 'overlay-tls-key-'));
+    try {
+      const encrypted = join(dir, 'client.key');
+      writeFileSync(
+        encrypted,
+        createPrivateKey(readFileSync(key)).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }),
+        { mode: 0o600 },
+      );
+      const withPassphrase = await openDatabase({
+        url: url(`sslcert=${cert}&sslkey=${encrypted}&sslpassword=${passphrase}`),
+      });
+      try {
+        expect(await currentUser(withPassphrase)).toBe(user);
+        expect(inspect(withPassphrase, { depth: 8, showHidden: true })).not.toContain(passphrase);
+      } finally {
+        await withPassphrase.close();
+      }
+      const wrong = await errorOf(() =>
+        openDatabase({ url: url(`sslcert=${cert}&sslkey=${encrypted}&sslpassword=not-${passphrase}`) }),
+      );
+      expect(wrong.code).toBe('DATABASE_ERROR');
+      expect(wrong.message).not.toContain(passphrase);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
