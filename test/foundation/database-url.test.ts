@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidDatabaseUrlError, openDatabase, parseDatabaseUrl, redactDatabaseUrl } from '../../src/index.js';
 
@@ -118,5 +119,40 @@ describe('database URLs (SQLAlchemy style)', () => {
       port: 5432,
       database: 'app',
     });
+  });
+
+  it('any query either parses or is INVALID_DATABASE_URL, and no message shows a password', () => {
+    const names = fc.constantFrom(
+      'sslmode',
+      'sslrootcert',
+      'host',
+      'port',
+      'connect_timeout',
+      'options',
+      'application_name',
+      'dbname',
+      'sslcrl',
+      'password',
+      'x',
+    );
+    const pair = fc.tuple(fc.oneof(names, fc.string({ maxLength: 12 })), fc.string({ maxLength: 20 }));
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 5 }), fc.boolean(), (pairs, encode) => {
+        const query = pairs
+          .map(([k, v]) => (encode ? `${encodeURIComponent(k)}=${encodeURIComponent(v)}` : `${k}=${v}`))
+          .join('&');
+        const url = `postgresql://u:Url-Pw-31@db/app?${query}&sslpassword=Ssl-Pw-32&password=Query-Pw-33`;
+        try {
+          const parsed = parseDatabaseUrl(url);
+          expect(parsed.dialect).toBe('postgresql');
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidDatabaseUrlError);
+          for (const secret of ['Url-Pw-31', 'Ssl-Pw-32', 'Query-Pw-33']) {
+            expect((error as Error).message).not.toContain(secret);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
