@@ -66,7 +66,9 @@ export const DEFAULT_DATABASE_URL = 'sqlite:///./app.db';
 /**
  * Parses the SQLAlchemy-style URLs of the original backend:
  * `sqlite:///./app.db` (relative to `cwd`), `sqlite:////abs/path.db`, `sqlite:///:memory:`,
- * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored).
+ * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored), whose
+ * query parameters mean what they mean to libpq (`sslmode`, `host=/socket/dir`, … see docs/tls.md);
+ * one the library cannot honour is refused by name.
  *
  * @throws InvalidDatabaseUrlError, whose message never contains the password.
  *
