@@ -11,7 +11,7 @@ export { Database } from './database/database.js';
 export { openDatabase } from './database/open-database.js';
 export type { Dialect, OpenDatabaseOptions } from './database/options.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, MIGRATIONS_TABLE } from './database/options.js';
-export type { ParsedDatabaseUrl } from './database/parse-database-url.js';
+export type { ParsedDatabaseUrl, PostgresqlUrl, SslMode } from './database/parse-database-url.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './database/parse-database-url.js';
 export type { QueryEvent, QueryHook } from './database/query-hook.js';
 export type { DatabaseTransaction } from './database/transaction.js';

@@ -1,5 +1,49 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidDatabaseUrlError } from '../errors.js';
+import { parsePostgresqlUrl } from './parse-postgresql-url.js';
+
+/**
+ * libpq's `sslmode`s this library honours (libpq's `allow` is not one: see docs/tls.md).
+ *
+ * @example
+ * const mode: SslMode = 'verify-full';
+ */
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/**
+ * A PostgreSQL URL taken apart, with the libpq query parameters the library honours (see
+ * docs/tls.md). `host` is a host name, an IP address (IPv6 without brackets) or, when it starts
+ * with `/`, the directory of a Unix-domain socket.
+ *
+ * @example
+ * const pg = parseDatabaseUrl('postgresql://app@db/app?sslmode=verify-full') as PostgresqlUrl;
+ * pg.sslMode; // 'verify-full'
+ */
+export interface PostgresqlUrl {
+  dialect: 'postgresql';
+  /** The URL as given, with the scheme normalized to `postgresql://` (redact it before showing it). */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** `disable` when the URL names none (libpq's default is `prefer`: see docs/tls.md). */
+  sslMode: SslMode;
+  /** `sslrootcert`: a CA file, or `system` for the platform's CAs (as libpq 16). */
+  sslRootCert?: string;
+  /** `sslcert`: the client certificate file. */
+  sslCert?: string;
+  /** `sslkey`: the client key file. */
+  sslKey?: string;
+  /** `sslpassword`: the passphrase of `sslKey` (a secret). */
+  sslPassword?: string;
+  applicationName?: string;
+  /** `options`: command-line options sent to the server at connection start (`-c name=value …`). */
+  options?: string;
+  /** `connect_timeout` in seconds as libpq reads it (0 = wait forever; 1 counts as 2). */
+  connectTimeoutSeconds?: number;
+}
 
 /**
  * A database URL taken apart. `url` of PostgreSQL is normalized to `postgresql://`.
@@ -9,15 +53,7 @@ import { InvalidDatabaseUrlError } from '../errors.js';
  */
 export type ParsedDatabaseUrl =
   | { dialect: 'sqlite' /** absolute file path, or `:memory:` */; path: string }
-  | {
-      dialect: 'postgresql';
-      url: string;
-      host: string;
-      port: number;
-      user: string;
-      password: string;
-      database: string;
-    };
+  | PostgresqlUrl;
 
 /**
  * The default when neither an option nor `DATABASE_URL` names a database (as in the Python backend).
@@ -30,7 +66,9 @@ export const DEFAULT_DATABASE_URL = 'sqlite:///./app.db';
 /**
  * Parses the SQLAlchemy-style URLs of the original backend:
  * `sqlite:///./app.db` (relative to `cwd`), `sqlite:////abs/path.db`, `sqlite:///:memory:`,
- * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored).
+ * `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` (driver suffix ignored), whose
+ * query parameters mean what they mean to libpq (`sslmode`, `host=/socket/dir`, … see docs/tls.md);
+ * one the library cannot honour is refused by name.
  *
  * @throws InvalidDatabaseUrlError, whose message never contains the password.
  *
@@ -69,35 +107,7 @@ function parseSqlite(text: string, cwd: string): ParsedDatabaseUrl {
 }
 
 function parsePostgres(text: string): ParsedDatabaseUrl {
-  let url: URL;
-  try {
-    url = new URL(text.replace(/^[a-z][a-z0-9+.-]*:/i, 'postgresql:'));
-  } catch {
-    throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'not a valid URL');
-  }
-  const database = decodePart(url.pathname.replace(/^\//, ''), text, 'database name');
-  if (!database) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no database name after the host');
-  if (!url.hostname) throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), 'no host');
-  const port = url.port ? Number(url.port) : 5432;
-  const normalized = new URL(url.toString());
-  return {
-    dialect: 'postgresql',
-    url: normalized.toString(),
-    host: url.hostname,
-    port,
-    user: decodePart(url.username, text, 'user name'),
-    password: decodePart(url.password, text, 'password'),
-    database,
-  };
-}
-
-/** decodeURIComponent, with a malformed escape (`%ZZ`) reported as the URL's fault, never the raw URIError. */
-function decodePart(part: string, text: string, what: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw new InvalidDatabaseUrlError(redactDatabaseUrl(text), `the ${what} has a malformed %-escape`);
-  }
+  return parsePostgresqlUrl(text.replace(/^[a-z][a-z0-9+.-]*:/i, 'postgresql:'), redactDatabaseUrl(text));
 }
 
 /**
@@ -118,9 +128,16 @@ export function redactDatabaseUrl(text: string): string {
   return `${scheme}${authority.slice(0, colon)}:***${authority.slice(at)}${redactQueryPasswords(rest)}`;
 }
 
-/** `password=` and `sslpassword=` parameters (any case), as libpq reads them from a URL's query. */
+/**
+ * Hides the values of query parameters that hold secrets: libpq's `password=` and `sslpassword=`
+ * (any case), and any other parameter whose name holds pas, pwd, secret or token (a misspelt
+ * `pasword=` is refused as unknown, and its message must not show its value either).
+ *
+ * @example
+ * redactQueryPasswords('postgresql://db/app?pasword=x&sslmode=require'); // '…?pasword=***&sslmode=require'
+ */
 export function redactQueryPasswords(text: string): string {
-  return text.replace(/([?&](?:ssl)?password=)[^&#\s'"]*/gi, '$1***');
+  return text.replace(/([?&][^=&#\s'"]*(?:pas|pwd|secret|token)[^=&#\s'"]*=)[^&#\s'"]*/gi, '$1***');
 }
 
 /**

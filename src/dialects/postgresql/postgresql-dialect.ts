@@ -6,6 +6,7 @@ import { DEFAULT_POOL, type OpenDatabaseOptions } from '../../database/options.j
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-database-url.js';
 import { DatabaseError, InvalidInputError } from '../../errors.js';
 import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import { pgConnectionOptions } from './connection-config.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
@@ -109,29 +110,27 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
     ) {
       throw new InvalidInputError('pool', 'expected integers with 0 <= min <= max and max >= 1');
     }
-    const replicas = (options.replicas ?? []).map((url, i) => {
+    const PoolClient = options.preparedStatements === false ? Client : namingClient(Client);
+    // Every URL is parsed before any is connected to: a bad replica URL fails before a probe runs.
+    const replicaUrls = (options.replicas ?? []).map((url) => {
       const replica = parseDatabaseUrl(url);
       if (replica.dialect !== 'postgresql') {
         throw new InvalidInputError('replicas', 'every replica must be a PostgreSQL URL');
       }
-      return {
-        name: `replica-${i + 1}`,
-        host: replica.host,
-        port: replica.port,
-        user: replica.user,
-        password: replica.password,
-        dbName: replica.database,
-      };
+      return replica;
     });
+    // Each replica gets settings of its own (its TLS, its timeout): one without driverOptions
+    // would take the primary's.
+    const replicas = await Promise.all(
+      replicaUrls.map(async (replica, i) => ({
+        name: `replica-${i + 1}`,
+        ...(await pgConnectionOptions(replica, PoolClient)),
+      })),
+    );
     return {
       driver: PostgreSqlDriver,
-      host: parsed.host,
-      port: parsed.port,
-      user: parsed.user,
-      password: parsed.password,
-      dbName: parsed.database,
+      ...(await pgConnectionOptions(parsed, PoolClient)),
       pool,
-      ...(options.preparedStatements === false ? {} : { driverOptions: { Client: namingClient(Client) } }),
       ...(replicas.length ? { replicas, preferReadReplicas: true } : {}),
     };
   },
