@@ -9,6 +9,7 @@ import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
+import { postgresqlReplicaSql, REPLICA_CONNECT_TIMEOUT_MS } from './replica-sql.js';
 import { postgresqlTenantSql } from './tenant-sql.js';
 
 // Statements with few parameters come from a small, fixed set of texts (the hot reads and writes)
@@ -86,6 +87,7 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
   tenant: postgresqlTenantSql,
   lifecycle: postgresqlLifecycleSql,
   migrations: postgresqlMigrationSql,
+  replica: postgresqlReplicaSql,
 
   async ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
     if (parsed.dialect !== 'postgresql') throw new Error('not a PostgreSQL URL');
@@ -121,6 +123,11 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
         user: replica.user,
         password: replica.password,
         dbName: replica.database,
+        // A replica that does not answer fails over to the primary within this, instead of hanging.
+        driverOptions: {
+          ...(options.preparedStatements === false ? {} : { Client: namingClient(Client) }),
+          connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
+        },
       };
     });
     return {
