@@ -197,7 +197,7 @@ async function probe(
  * Where the replica-eligible reads of a database went, for monitoring: counts since it opened.
  *
  * @example
- * const { replicas, down, onReplica, onPrimary, fellBack } = replicaStatus(db.fork());
+ * const { replicas, down, onReplica, onPrimary, fellBack } = replicaStatus(db);
  */
 export interface ReplicaStatus {
   /** Replicas that reads have been routed to so far. */
@@ -219,14 +219,16 @@ export interface ReplicaStatus {
 }
 
 /**
- * The read-routing status of `em`'s ORM (all zero when it has no replica or routed no read yet).
+ * The read-routing status of a database (a `Database`, or an EntityManager of its ORM): all zero
+ * when it has no replica or routed no read yet.
  *
  * @example
- * const status = replicaStatus(db.fork());
+ * const status = replicaStatus(db);
  * if (status.down > 0) log('a read replica is down; reads run on the primary');
  */
-export function replicaStatus(em: EntityManager): ReplicaStatus {
-  const routing = routings.get((em as SqlEntityManager).config);
+export function replicaStatus(of: EntityManager | { readonly orm: { readonly em: EntityManager } }): ReplicaStatus {
+  const em = ('orm' in of ? of.orm.em : of) as SqlEntityManager;
+  const routing = routings.get(em.config);
   const healths = [...(routing?.replicas.values() ?? [])];
   return {
     replicas: healths.length,
