@@ -1,18 +1,20 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { TableNotFoundException } from '@mikro-orm/core';
+import { DriverException, TableNotFoundException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { query } from '../../src/executor/executor.js';
-import { createAdmin, createCompany, type Database, openDatabase, replicaStatus } from '../../src/index.js';
+import { createAdmin, createCompany, type Database, openDatabase, replicaStatus, Workflow } from '../../src/index.js';
 import { requestedDialects } from '../support/env.js';
 import {
   callsOn,
   createReplicatedDatabase,
+  freezeStandby,
   type ReplicaComponent,
   type ReplicatedDatabase,
   replicaComponent,
   startStandby,
   takeTurn,
+  thawStandby,
   waitUntil,
 } from './replica-support.js';
 
@@ -38,6 +40,7 @@ describe.skipIf(!env)('reads fall back to the primary when the replica is down [
     await (await openDatabase({ url: target.primaryUrl, migrate: true })).close();
   }, 300_000);
   afterAll(async () => {
+    thawStandby(c);
     await db?.close();
     // The other replica test files use the same standby: it streams again before this file lets go.
     startStandby(c);
@@ -90,6 +93,14 @@ describe.skipIf(!env)('reads fall back to the primary when the replica is down [
     // Without back-off each of the 150 reads would have tried the replica; with it only the probes
     // do (1 s, 2 s, 4 s… apart: ten of them would take more than 17 minutes).
     expect(after.replicaFailures - before.replicaFailures).toBeLessThan(10);
+
+    // MikroORM's own reads go to the replica MikroORM picks, without a fallback (docs/replicas.md).
+    const orm = await database
+      .fork()
+      .count(Workflow, {})
+      .catch((error: unknown) => error);
+    expect(orm).toBeInstanceOf(DriverException);
+    expect(orm).toMatchObject({ code: 'ECONNREFUSED' });
 
     startStandby(c);
     await untilOnStandby(() => t.workflows.list());
@@ -145,6 +156,28 @@ describe.skipIf(!env)('reads fall back to the primary when the replica is down [
       expect(replicaStatus(database).down).toBe(0);
     }, 300_000);
   }
+
+  it(`a replica that accepts no new connection (postmaster frozen with SIGSTOP): ${CALLERS} concurrent reads do not hang, they fall back once the replica pool's connect timeout passes`, async () => {
+    startStandby(c);
+    const database = await open();
+    const company = await createCompany(database, { name: 'Frozen' });
+    const t = database.forCompany(company.id);
+    const made = await t.workflows.create({ name: 'W', startingUrl: 'https://w.test' });
+    await untilOnStandby(() => t.workflows.list());
+
+    freezeStandby(c);
+    try {
+      // The replica pool holds a connection or two from the reads above; the other calls need new
+      // ones, which the frozen postmaster never answers.
+      const reads = await Promise.all(Array.from({ length: CALLERS }, () => t.workflows.get(made.id)));
+      expect(reads.map((w) => w?.name)).toEqual(Array(CALLERS).fill('W'));
+      expect(replicaStatus(database)).toMatchObject({ down: 1 });
+      expect(replicaStatus(database).fellBack).toBeGreaterThanOrEqual(1);
+    } finally {
+      thawStandby(c);
+    }
+    await untilOnStandby(() => t.workflows.list());
+  }, 120_000);
 
   it('a read the replica refuses for its SQL is not run again on the primary', async () => {
     startStandby(c);

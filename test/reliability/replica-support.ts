@@ -4,6 +4,7 @@
 // take turns instead of seeing each other's stopped standby.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { component } from '../support/components.js';
 
@@ -67,6 +68,9 @@ export async function takeTurn(env: ReplicaComponent): Promise<{ release(): Prom
   // A file before this one may have left the standby stopped or paused if it crashed.
   startStandby(env);
   await on(env.OVERLAY_TEST_REPLICA_STANDBY_URL, 'select pg_wal_replay_resume()');
+  // Databases a crashed run left behind: no other file holds the turn, so none is in use.
+  const stale = await client.query("select datname from pg_database where datname like 'overlay\\_replica\\_%'");
+  for (const { datname } of stale.rows) await client.query(`drop database if exists ${datname} with (force)`);
   await client.query('create extension if not exists pg_stat_statements');
   await waitUntil('pg_stat_statements is on the standby', async () => {
     const rows = await on(
@@ -121,4 +125,33 @@ export function stopStandby(env: ReplicaComponent, mode: 'fast' | 'immediate'): 
 /** Starts the standby (if stopped) and waits until it streams again. */
 export function startStandby(env: ReplicaComponent): void {
   execFileSync(env.OVERLAY_TEST_REPLICA_SCRIPT, ['standby-start'], { stdio: 'ignore', timeout: 240_000 });
+}
+
+function standbyPostmaster(env: ReplicaComponent): number {
+  const pidFile = `${env.OVERLAY_TEST_REPLICA_STANDBY_DATA}/postmaster.pid`;
+  return Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+}
+
+/**
+ * Stops the standby's postmaster with SIGSTOP: it accepts no new connection (the kernel still
+ * completes the TCP handshake, so a client waits for an answer that never comes), while the
+ * backends of connections already open keep answering. Undo with {@link thawStandby}.
+ */
+export function freezeStandby(env: ReplicaComponent): void {
+  process.kill(standbyPostmaster(env), 'SIGSTOP');
+}
+
+/** Lets a frozen standby's postmaster run again (nothing to do when the standby is not running). */
+export function thawStandby(env: ReplicaComponent): void {
+  let pid: number;
+  try {
+    pid = standbyPostmaster(env);
+  } catch {
+    return; // no postmaster.pid: stopped
+  }
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // ESRCH: the pid file outlived its server
+  }
 }
