@@ -55,6 +55,7 @@ export {
   SchemaDriftError,
   TenantRequiredError,
 } from './errors.js';
+export { type ReplicaStatus, replicaStatus } from './executor/replica-routing.js';
 export type { AdoptResult } from './migrations/adopt.js';
 export {
   type HostSchemaGeneratorOptions,

@@ -34,9 +34,11 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL connection pool size (default {@link DEFAULT_POOL}). SQLite always uses one connection. */
   pool?: { min?: number; max?: number };
   /**
-   * PostgreSQL read-replica URLs, given to MikroORM (`preferReadReplicas`): MikroORM's own reads
-   * through `db.fork()` outside transactions go to them. The library's statements (tenant scope,
-   * services) all run on the primary.
+   * PostgreSQL read-replica URLs (hot standbys streaming from `url`). The tenant scope's plain reads
+   * outside a transaction run on a replica once it has replayed this database's writes, and fall back
+   * to the primary while it is behind, down or not answering (5 s connect timeout); writes, reads
+   * inside transactions and the services run on the primary (docs/replicas.md). MikroORM's own reads
+   * through `db.fork()` go to a replica too (`preferReadReplicas`), without that fallback.
    */
   replicas?: string[];
   /**

@@ -90,6 +90,23 @@ export interface SqlDialect {
    * otherwise (and the executor uses Kysely's `connection()`).
    */
   leaseOf?(driverOptions: unknown): ConnectionLease | undefined;
+  /** Read replicas' SQL (PostgreSQL); undefined where the dialect has no replicas. */
+  readonly replica?: ReplicaSql;
+}
+
+/**
+ * What the executor's read routing asks a replica and its primary (see src/executor/replica-routing.ts).
+ *
+ * @example
+ * const [{ position }] = await query(em, dialect.replica.primaryPosition);
+ */
+export interface ReplicaSql {
+  /** One row, `position`: the primary's WAL position now, as text. */
+  readonly primaryPosition: string;
+  /** One row, `caught_up`: whether the replica has replayed up to the position given as `?`. */
+  readonly caughtUp: string;
+  /** Whether `error` means the server is unreachable or dropped the connection (not a refused statement). */
+  isConnectionFailure(error: unknown): boolean;
 }
 
 /** A connection held for one unit of work (see {@link SqlDialect.leaseOf}). */

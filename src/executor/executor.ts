@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
+import { noteWrite, replicaFailed, replicaFor } from './replica-routing.js';
 import { retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
 
@@ -66,7 +67,22 @@ export function dialectOfEm(em: SqlEntityManager): SqlDialect {
 export interface QueryOptions {
   /** PostgreSQL: run it as a named prepared statement (default true); see {@link CompileOptions}. */
   prepare?: boolean;
+  /**
+   * A read that decides no write (default false): outside a transaction or held connection it may
+   * run on a read replica that has this database's writes, and falls back to the primary when the
+   * replica cannot be reached (see replica-routing.ts). Every other statement counts as a write.
+   */
+  read?: boolean;
 }
+
+/**
+ * The options of a read that decides no write: the tenant scope's plain reads (list, get, count,
+ * summaries) pass it; see {@link QueryOptions.read}.
+ *
+ * @example
+ * const rows = await query(em, 'select … from "workflows" where "company_id" = ?', [companyId], READ);
+ */
+export const READ: QueryOptions = Object.freeze({ read: true });
 
 async function run<T>(
   em: SqlEntityManager,
@@ -127,8 +143,13 @@ async function queryOn<T>(
 ): Promise<T[]> {
   const { db, inTransaction } = target(em);
   const compile = { prepare: options.prepare !== false };
+  const onPool = db === poolOf(em);
+  if (options.read && onPool) {
+    const replica = replicaFor(em, runOn);
+    if (replica !== undefined) return readOnReplica<T>(em, replica, db as AnyKysely, sql, params, compile);
+  }
   // A statement of its own takes a leased connection where the dialect has one (see onConnection).
-  const leased = db === poolOf(em) ? leaseOf(em)?.() : undefined;
+  const leased = onPool ? leaseOf(em)?.() : undefined;
   if (leased !== undefined) {
     let lease: HeldConnection;
     try {
@@ -143,7 +164,31 @@ async function queryOn<T>(
       await lease.release();
     }
   }
-  return statementOn<T>(em, db, sql, params, compile, inTransaction);
+  const rows = await statementOn<T>(em, db, sql, params, compile, inTransaction);
+  // A write of its own has committed; a transaction's count when it commits.
+  if (!options.read && !inTransaction) noteWrite(em);
+  return rows;
+}
+
+/** One statement on `pool` for replica-routing's probes: logged and converted as every other. */
+const runOn = (em: SqlEntityManager, pool: AnyKysely, sql: string, params: readonly unknown[]) =>
+  statementOn<Record<string, unknown>>(em, pool, sql, params, { prepare: false }, false);
+
+/** A read on the replica; on the replica's connection failure, the same read on the primary. */
+async function readOnReplica<T>(
+  em: SqlEntityManager,
+  replica: AnyKysely,
+  primary: AnyKysely,
+  sql: string,
+  params: readonly unknown[],
+  compile: CompileOptions,
+): Promise<T[]> {
+  try {
+    return await statementOn<T>(em, replica, sql, params, compile, false);
+  } catch (error) {
+    if (!replicaFailed(em, replica, error)) throw error;
+    return statementOn<T>(em, primary, sql, params, compile, false);
+  }
 }
 
 async function statementOn<T>(
@@ -275,17 +320,26 @@ function leaseOf(em: SqlEntityManager) {
 
 /**
  * Runs `work` with one connection of `em`'s pool held for it, so a call of several statements asks
- * the pool once. Inside a transaction, or a connection held already, `work` just runs.
+ * the pool once. Inside a transaction, or a connection held already, `work` just runs; with
+ * `{ read: true }` (work that only reads) and a read replica configured, too, so that its reads
+ * can go to the replica.
  *
  * @example
  * const [workflow, steps] = await withConnection(em, async () => [await read1(), await read2()]);
  */
-export async function withConnection<T>(em: SqlEntityManager, work: () => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  em: SqlEntityManager,
+  work: () => Promise<T>,
+  options: QueryOptions = {},
+): Promise<T> {
   const setup = settingsCheck(em);
   if (setup !== undefined) await setup;
   if (em.getTransactionContext() !== undefined) return work();
   const pool = poolOf(em);
   if (heldOn(pool) !== undefined) return work();
+  // Reads with a read replica configured: each statement is routed on its own (see `query`), as a
+  // held connection of the primary would pin them all to it.
+  if (options.read && em.getConnection('read') !== em.getConnection('write')) return work();
   return onConnection(em, pool, (connection) => held.run({ pool, connection, transaction: false }, work));
 }
 
@@ -319,5 +373,6 @@ async function transactionOn<T>(
     await statement(em, connection, 'rollback').catch(() => undefined);
     throw em.getDriver().convertException(error as Error);
   }
+  noteWrite(em);
   return result;
 }

@@ -67,7 +67,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 // The two time-window statements are planned on every call (not prepared): with the window as a
 // parameter, PostgreSQL's generic plan for a prepared statement reads the workflow's whole log
 // history (measured at 1,000,000 logs: 21 ms instead of 5.5 ms, and 18 ms instead of 3 ms).
-const PLAN_PER_CALL = { prepare: false };
+// Replica-eligible: outside a transaction the summary's reads may run on a read replica.
+const PLAN_PER_CALL = { prepare: false, read: true };
+const READ = { read: true };
 const RECENT_LOGS = 10;
 
 /**
@@ -95,7 +97,7 @@ export async function healthSummary(
   const { runs30, ok30, runs7, ok7 } = first;
   const workflow = mapRows(refs, Workflow, [first])[0];
 
-  const recentRows = await query(em, queries.recent.sql, queries.recent.params);
+  const recentRows = await query(em, queries.recent.sql, queries.recent.params, READ);
   const recentLogs = mapRows(refs, HealthLog, recentRows.slice(0, RECENT_LOGS));
   const failing = await query(em, queries.failingSteps.sql, queries.failingSteps.params, PLAN_PER_CALL);
 

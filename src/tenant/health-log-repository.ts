@@ -1,6 +1,6 @@
 import { convertError } from '../database/convert-error.js';
 import { HealthLog } from '../entities/health-log.js';
-import { query, withConnection } from '../executor/executor.js';
+import { query, READ, withConnection } from '../executor/executor.js';
 import { type HealthSummary, healthSummary } from '../lifecycle/health-summary.js';
 import { buildHealthLogListQuery } from '../lifecycle/list-health-logs.js';
 import { type RecordRunInput, type RecordRunResult, recordRun } from '../lifecycle/record-run.js';
@@ -100,7 +100,7 @@ export class HealthLogRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await query(this.#ctx.em, sql, params);
+      const rows = await query(this.#ctx.em, sql, params, READ);
       return keysetPage(rows, limit, (page) => mapRows(this.#ctx.references(), HealthLog, page));
     } catch (error) {
       throw convertError(error, 'Listing health logs');
@@ -121,8 +121,10 @@ export class HealthLogRepository {
     try {
       const em = this.#ctx.em;
       // Its three statements on one connection of the pool.
-      return await withConnection(em, () =>
-        healthSummary(em, this.#ctx.references(), this.#ctx.dialect, this.#ctx.companyId, workflowId),
+      return await withConnection(
+        em,
+        () => healthSummary(em, this.#ctx.references(), this.#ctx.dialect, this.#ctx.companyId, workflowId),
+        READ,
       );
     } catch (error) {
       throw convertError(error, 'Summarizing workflow health');

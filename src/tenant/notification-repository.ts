@@ -7,7 +7,7 @@ import {
   type NotificationType,
 } from '../entities/notification.js';
 import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, READ } from '../executor/executor.js';
 import { insertNotification } from '../lifecycle/insert-notification.js';
 import { buildNotificationListQuery, type ListNotificationsOptions } from '../lifecycle/list-notifications.js';
 import { sqlBoolean } from '../lifecycle/sql.js';
@@ -167,7 +167,7 @@ export class NotificationRepository {
       cursor: opts.cursor as string | null | undefined,
     });
     try {
-      const rows = await query(this.#ctx.em, sql, params);
+      const rows = await query(this.#ctx.em, sql, params, READ);
       return keysetPage(
         rows,
         limit,

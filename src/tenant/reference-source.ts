@@ -2,7 +2,7 @@ import { type EntityClass, type EntityMetadata, type MetadataStorage, type Platf
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { convertError } from '../database/convert-error.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { query } from '../executor/executor.js';
+import { query, READ } from '../executor/executor.js';
 import { loadColumns, mapRows } from './map-rows.js';
 
 // The relation properties of returned entities are MikroORM `Reference`s that reach no
@@ -133,7 +133,7 @@ export class ReferenceSource {
     const statement = this.#statement(target, id);
     if (statement === null) return null;
     const read = async () => {
-      const rows = await query(this.#em, statement.sql, statement.params);
+      const rows = await query(this.#em, statement.sql, statement.params, READ);
       return rows.length === 0 ? null : mapRows<T>(this, target.class as EntityClass<T>, rows)[0];
     };
     try {

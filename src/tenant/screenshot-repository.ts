@@ -1,5 +1,5 @@
 import { Screenshot } from '../entities/screenshot.js';
-import { query } from '../executor/executor.js';
+import { query, READ } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { mapRows } from './map-rows.js';
@@ -52,7 +52,7 @@ export class ScreenshotRepository {
     const sid = requireId('id', id);
     const ctx = this.#ctx;
     return guard('Reading a screenshot', async () => {
-      const rows = await query(ctx.em, SELECT_SCREENSHOT_SQL, [sid, ctx.companyId]);
+      const rows = await query(ctx.em, SELECT_SCREENSHOT_SQL, [sid, ctx.companyId], READ);
       return rows.length === 0 ? null : mapRows(ctx.references(), Screenshot, rows)[0];
     });
   }
@@ -69,7 +69,7 @@ export class ScreenshotRepository {
     const wid = requireId('workflowId', workflowId);
     const c = this.#ctx.companyId;
     return guard('Listing screenshots', async () => {
-      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SCREENSHOTS_SQL, [c, wid, c, wid, c]);
+      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SCREENSHOTS_SQL, [c, wid, c, wid, c], READ);
       return mapRows(this.#ctx.references(), Screenshot, rows);
     });
   }

@@ -1,6 +1,6 @@
 import { Step } from '../entities/step.js';
 import { NotFoundError } from '../errors.js';
-import { query, type SqlParam } from '../executor/executor.js';
+import { query, READ, type SqlParam } from '../executor/executor.js';
 import { type ApplyLabelsResult, applyLabels, type StepLabel } from '../lifecycle/apply-labels.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
@@ -56,7 +56,7 @@ export class StepRepository {
     const wid = requireId('workflowId', workflowId);
     const ctx = this.#ctx;
     return guard('Listing steps', async () =>
-      mapRows(ctx.references(), Step, await query(ctx.em, SELECT_STEPS_SQL, [wid, ctx.companyId])),
+      mapRows(ctx.references(), Step, await query(ctx.em, SELECT_STEPS_SQL, [wid, ctx.companyId], READ)),
     );
   }
 
@@ -70,7 +70,7 @@ export class StepRepository {
     const sid = requireId('id', id);
     const ctx = this.#ctx;
     return guard('Reading a step', async () => {
-      const rows = await query(ctx.em, SELECT_STEP_SQL, [sid, ctx.companyId]);
+      const rows = await query(ctx.em, SELECT_STEP_SQL, [sid, ctx.companyId], READ);
       return rows.length === 0 ? null : mapRows(ctx.references(), Step, rows)[0];
     });
   }

@@ -1,5 +1,5 @@
 import { User } from '../entities/user.js';
-import { query } from '../executor/executor.js';
+import { query, READ } from '../executor/executor.js';
 import { requireId } from '../validation/validators.js';
 import { guard } from './guard.js';
 import { mapRows } from './map-rows.js';
@@ -59,7 +59,7 @@ export class UserRepository {
     const uid = requireId('id', id);
     const ctx = this.#ctx;
     return guard('Reading a user', async () => {
-      const rows = await query(ctx.em, SELECT_USER_SQL, [uid, ctx.companyId]);
+      const rows = await query(ctx.em, SELECT_USER_SQL, [uid, ctx.companyId], READ);
       return rows.length === 0 ? null : withoutPasswordHash(mapRows(ctx.references(), User, rows)[0]);
     });
   }
@@ -73,7 +73,9 @@ export class UserRepository {
   async list(): Promise<PublicUser[]> {
     const ctx = this.#ctx;
     return guard('Listing users', async () =>
-      mapRows(ctx.references(), User, await query(ctx.em, SELECT_USERS_SQL, [ctx.companyId])).map(withoutPasswordHash),
+      mapRows(ctx.references(), User, await query(ctx.em, SELECT_USERS_SQL, [ctx.companyId], READ)).map(
+        withoutPasswordHash,
+      ),
     );
   }
 }

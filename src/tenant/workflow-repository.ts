@@ -3,7 +3,7 @@ import type { SqlDialect } from '../dialects/dialect.js';
 import { Step } from '../entities/step.js';
 import { Workflow, type WorkflowStatus } from '../entities/workflow.js';
 import { CrossTenantReferenceError, NotFoundError } from '../errors.js';
-import { query, type SqlParam, withConnection } from '../executor/executor.js';
+import { query, READ, type SqlParam, withConnection } from '../executor/executor.js';
 import { assertStatusTransition } from '../lifecycle/status-transitions.js';
 import { parseTimestamp } from '../types/utc-datetime-type.js';
 import { requireId } from '../validation/validators.js';
@@ -189,7 +189,7 @@ export class WorkflowRepository {
   async get(id: number): Promise<Workflow | null> {
     const wid = requireId('id', id);
     return guard('Reading a workflow', async () => {
-      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId]);
+      const rows = await query(this.#ctx.em, SELECT_WORKFLOW_SQL, [wid, this.#ctx.companyId], READ);
       return rows.length === 0 ? null : mapRows(this.#ctx.references(), Workflow, rows)[0];
     });
   }
@@ -207,10 +207,14 @@ export class WorkflowRepository {
     const em = this.#ctx.em;
     return guard('Reading a workflow', async () => {
       // Both statements on one connection of the pool.
-      const read = await withConnection(em, async () => {
-        const rows = await query(em, SELECT_WORKFLOW_SQL, [wid, c]);
-        return rows.length === 0 ? null : { rows, stepRows: await query(em, SELECT_STEPS_SQL, [wid, c]) };
-      });
+      const read = await withConnection(
+        em,
+        async () => {
+          const rows = await query(em, SELECT_WORKFLOW_SQL, [wid, c], READ);
+          return rows.length === 0 ? null : { rows, stepRows: await query(em, SELECT_STEPS_SQL, [wid, c], READ) };
+        },
+        READ,
+      );
       if (read === null) return null;
       const { rows, stepRows } = read;
       const refs = this.#ctx.references();
@@ -232,7 +236,7 @@ export class WorkflowRepository {
     const ctx = this.#ctx;
     return guard('Listing workflows', async () => {
       const { sql, params } = buildWorkflowListQuery(ctx.dialect, ctx.companyId, parsed);
-      const rows = await query(ctx.em, sql, params);
+      const rows = await query(ctx.em, sql, params, READ);
       return keysetPage(
         rows,
         parsed.limit,

@@ -10,6 +10,7 @@ import { pgConnectionOptions } from './connection-config.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
+import { postgresqlReplicaSql, REPLICA_CONNECT_TIMEOUT_MS } from './replica-sql.js';
 import { postgresqlTenantSql } from './tenant-sql.js';
 
 // Statements with few parameters come from a small, fixed set of texts (the hot reads and writes)
@@ -87,6 +88,7 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
   tenant: postgresqlTenantSql,
   lifecycle: postgresqlLifecycleSql,
   migrations: postgresqlMigrationSql,
+  replica: postgresqlReplicaSql,
 
   async ormOptions(parsed: ParsedDatabaseUrl, options: OpenDatabaseOptions): Promise<Partial<Options>> {
     if (parsed.dialect !== 'postgresql') throw new Error('not a PostgreSQL URL');
@@ -117,7 +119,11 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
       if (replica.dialect !== 'postgresql') {
         throw new InvalidInputError('replicas', 'every replica must be a PostgreSQL URL');
       }
-      return replica;
+      // A replica that does not answer fails over to the primary within this, instead of hanging
+      // (the URL's own connect_timeout wins).
+      return replica.connectTimeoutSeconds === undefined
+        ? { ...replica, connectTimeoutSeconds: REPLICA_CONNECT_TIMEOUT_MS / 1000 }
+        : replica;
     });
     // Each replica gets settings of its own (its TLS, its timeout): one without driverOptions
     // would take the primary's.
