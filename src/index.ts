@@ -51,6 +51,7 @@ export {
   NotFoundError,
   OverlayDbError,
   type OverlayDbErrorCode,
+  PreparedStatementsUnsupportedError,
   SchemaDriftError,
   TenantRequiredError,
 } from './errors.js';
