@@ -3,7 +3,9 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type Database, DatabaseError, openDatabase } from '../../src/index.js';
 import { component } from '../support/components.js';
 import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
-import { requestedDialects } from '../support/env.js';
+import { PG_VIA_POOLER, requestedDialects } from '../support/env.js';
+import { openTestDatabase } from '../support/open-test-database.js';
+import { pgbouncerClients } from '../support/pgbouncer.js';
 import { seedCompany } from '../tenant/fixtures.js';
 
 // PgBouncer 1.18 in transaction mode (scripts/components/pgbouncer.sh) hands each transaction the
@@ -13,7 +15,8 @@ import { seedCompany } from '../tenant/fixtures.js';
 // the right rows or fail with the one documented error that says what to change; with
 // `preparedStatements: false` the same calls succeed. Each test has a database of its own, so its
 // PgBouncer pool has no server connection the test did not cause, and the sequences below are exact:
-// PgBouncer hands a transaction an idle server connection before it opens another.
+// PgBouncer hands a transaction an idle server connection before it opens another. The library's
+// own setup (migrate, seed, checks) goes straight to the server (`directUrl`), in either run.
 const bouncer = requestedDialects().includes('postgresql') ? await component('pgbouncer') : undefined;
 
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable') && bouncer)(
@@ -54,7 +57,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     // Migrated and seeded directly on the server, so PgBouncer's pool starts empty.
     const prepare = async () => {
       target = await createTestDatabase('postgresql');
-      const direct = await openDatabase({ url: target.url, migrate: true });
+      const direct = await openDatabase({ url: target.directUrl, migrate: true });
       try {
         ({ companyId } = await seedCompany(direct, 'Acme'));
       } finally {
@@ -125,14 +128,14 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
         await release();
       }
       expect(runs).toBe(1);
-      const direct = await openDatabase({ url: target.url, preparedStatements: false });
+      const direct = await openDatabase({ url: target.directUrl, preparedStatements: false });
       open.push(direct);
       expect((await direct.forCompany(companyId).notifications.list()).items).toEqual([]);
     });
 
     it('many concurrent calls each give the right rows or the documented error, never anything else', async () => {
       await prepare();
-      const seeded = await openDatabase({ url: target.url, preparedStatements: false });
+      const seeded = await openDatabase({ url: target.directUrl, preparedStatements: false });
       open.push(seeded);
       const wf = await seeded.forCompany(companyId).workflows.create({ name: 'W', startingUrl: 'https://x.test' });
       const db = await through({ max: 10 });
@@ -175,3 +178,19 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     });
   },
 );
+
+// The run of the tenant, services and security suites through PgBouncer (.ci/run's pooler step) is
+// worth something only if their databases really are opened through it.
+describe.runIf(PG_VIA_POOLER && inject('postgresAvailable'))('OVERLAY_TEST_PG_VIA=pgbouncer [postgresql]', () => {
+  it('opens the test databases through PgBouncer, with preparedStatements: false', async () => {
+    const { db, target, dispose } = await openTestDatabase('postgresql');
+    try {
+      expect(target.openOptions).toEqual({ preparedStatements: false });
+      expect(new URL(target.url).port).toBe(new URL(process.env.OVERLAY_TEST_PGBOUNCER_URL!).port);
+      await db.forCompany(1).workflows.list();
+      expect(await pgbouncerClients(target.name)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await dispose();
+    }
+  });
+});
