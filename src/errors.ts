@@ -191,6 +191,30 @@ export class DatabaseError extends OverlayDbError {
   }
 }
 
+/**
+ * PostgreSQL: a statement the library prepared under a name was missing on the server connection
+ * it ran on, or a new connection found the name taken. That happens behind a connection pooler in
+ * transaction mode that does not keep prepared statements (PgBouncer before 1.21, or without
+ * `max_prepared_statements`): it hands each transaction whichever server connection is free. The
+ * call did nothing (a transaction it was part of is rolled back) and is not retried. Open the
+ * database with `preparedStatements: false`, or enable `max_prepared_statements` in PgBouncer 1.21+.
+ * The code is `DATABASE_ERROR`, as for any refusal by the database; the class tells this one apart.
+ *
+ * @example
+ * catch (e) { if (e instanceof PreparedStatementsUnsupportedError) console.error(e.message); } // says what to set
+ */
+export class PreparedStatementsUnsupportedError extends DatabaseError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'A prepared statement of this library was missing on the PostgreSQL connection it ran on (or its name ' +
+        'was already taken there): the connection goes through a pooler in transaction mode that does not keep ' +
+        'prepared statements (PgBouncer before 1.21, or without max_prepared_statements). Open the database ' +
+        'with `preparedStatements: false`, or set max_prepared_statements in PgBouncer 1.21 or newer',
+      options,
+    );
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);

@@ -52,6 +52,7 @@ export {
   NotFoundError,
   OverlayDbError,
   type OverlayDbErrorCode,
+  PreparedStatementsUnsupportedError,
   SchemaDriftError,
   TenantRequiredError,
 } from './errors.js';

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
+import { OverlayDbError } from '../errors.js';
 import { noteWrite, replicaFailed, replicaFor } from './replica-routing.js';
 import { retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
@@ -51,6 +52,16 @@ function target(em: SqlEntityManager): { db: AnyKysely | DatabaseConnection; inT
   const current = heldOn(pool);
   if (current !== undefined) return { db: current.connection, inTransaction: current.transaction };
   return { db: pool, inTransaction: false };
+}
+
+/**
+ * A driver error as MikroORM's exception (`UniqueConstraintViolationException`, …). An
+ * OverlayDbError the dialect's driver code threw on purpose (a prepared statement lost behind a
+ * pooler) stays itself: MikroORM would wrap it in a generic DriverException.
+ */
+function driverError(em: SqlEntityManager, error: unknown): Error {
+  if (error instanceof OverlayDbError) return error;
+  return em.getDriver().convertException(error as Error);
 }
 
 /**
@@ -156,7 +167,7 @@ async function queryOn<T>(
       lease = await leased;
     } catch (error) {
       // The turn timed out ("database is locked"), as the statement itself would have on Kysely's path.
-      throw em.getDriver().convertException(error as Error);
+      throw driverError(em, error);
     }
     try {
       return await statementOn<T>(em, lease.connection, sql, params, compile, false);
@@ -209,10 +220,10 @@ async function statementOn<T>(
       try {
         return await run<T>(em, db, sql, params, compile);
       } catch (again) {
-        throw em.getDriver().convertException(again as Error);
+        throw driverError(em, again);
       }
     }
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
 }
 
@@ -356,7 +367,7 @@ async function transactionOn<T>(
   try {
     await statement(em, connection, dialectOfEm(em).beginStatement);
   } catch (error) {
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
   let result: T;
   try {
@@ -371,7 +382,7 @@ async function transactionOn<T>(
   } catch (error) {
     // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
     await statement(em, connection, 'rollback').catch(() => undefined);
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
   noteWrite(em);
   return result;

@@ -49,6 +49,7 @@ describe('the public surface of src/index.ts', () => {
         "OverlayDbError",
         "PASSWORD_MAX_BYTES",
         "PASSWORD_MIN_LENGTH",
+        "PreparedStatementsUnsupportedError",
         "RLS_TENANT_TABLES",
         "SCREENSHOT_FORMATS",
         "SCREENSHOT_HASH_PATTERN",

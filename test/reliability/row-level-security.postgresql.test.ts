@@ -58,11 +58,11 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       await adminQuery(`create role ${ownerRole} login nosuperuser nobypassrls`);
       await adminQuery(`create role ${appRole} login nosuperuser nobypassrls`);
       await adminQuery(`alter database ${target.name} owner to ${ownerRole}`);
-      superuser = new pg.Client({ connectionString: target.url });
+      superuser = new pg.Client({ connectionString: target.directUrl });
       await superuser.connect();
       await superuser.query(`alter schema public owner to ${ownerRole}`);
 
-      owner = await openDatabase({ url: urlAs(ownerRole), migrate: true });
+      owner = await openDatabase({ ...target.openOptions, url: urlAs(ownerRole), migrate: true });
       await enableRowLevelSecurity(owner, { appRole });
       // The owner runs the cross-company services (no tenant set: the maintenance policy).
       const acme = await createCompany(owner, { name: 'Acme' });
@@ -77,7 +77,12 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       });
       await createAdmin(owner, { companyId: b, email: 'bob@globex.test', password: 'correct horse battery 9' });
 
-      app = await openDatabase({ url: urlAs(appRole), rowLevelSecurity: true, pool: { min: 0, max: 2 } });
+      app = await openDatabase({
+        ...target.openOptions,
+        url: urlAs(appRole),
+        rowLevelSecurity: true,
+        pool: { min: 0, max: 2 },
+      });
       for (const company of [a, b]) {
         const scope = app.forCompany(company);
         const wf = await scope.workflows.create({
@@ -274,7 +279,12 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     });
 
     it('the tenant setting is transaction-local: the pooled connection does not keep it', async () => {
-      const one = await openDatabase({ url: urlAs(appRole), rowLevelSecurity: true, pool: { min: 1, max: 1 } });
+      const one = await openDatabase({
+        ...target.openOptions,
+        url: urlAs(appRole),
+        rowLevelSecurity: true,
+        pool: { min: 1, max: 1 },
+      });
       try {
         await one.forCompany(a).workflows.list();
         const [row] = await one.connection.execute<{ v: string | null }[]>(

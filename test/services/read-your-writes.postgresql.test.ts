@@ -25,8 +25,8 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     let db: Database;
     beforeAll(async () => {
       [primary, replica] = await Promise.all([createTestDatabase('postgresql'), createTestDatabase('postgresql')]);
-      await (await openDatabase({ url: replica.url, migrate: true })).close();
-      db = await openDatabase({ url: primary.url, migrate: true, replicas: [replica.url] });
+      await (await openDatabase({ ...replica.openOptions, url: replica.url, migrate: true })).close();
+      db = await openDatabase({ ...primary.openOptions, url: primary.url, migrate: true, replicas: [replica.url] });
     });
     afterAll(async () => {
       await db?.close();

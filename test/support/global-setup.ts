@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { PG_ADMIN_URL, requestedDialects } from './env.js';
+import { component } from './components.js';
+import { PG_ADMIN_URL, PG_VIA_POOLER, requestedDialects } from './env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +23,7 @@ export default async function setup(project: TestProject): Promise<void> {
     await client.connect();
     await client.query('select 1');
     project.provide('postgresAvailable', true);
+    if (PG_VIA_POOLER) await startPooler();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (process.env.CI === 'true') {
@@ -34,4 +36,17 @@ export default async function setup(project: TestProject): Promise<void> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * `OVERLAY_TEST_PG_VIA=pgbouncer`: starts PgBouncer and hands its URL to the test workers, which
+ * are started after this and inherit the environment. A run that asked for the pooler and cannot
+ * have it fails, in or out of CI: running the suites directly instead would claim what was not tested.
+ */
+async function startPooler(): Promise<void> {
+  const env = await component('pgbouncer');
+  const url = env?.OVERLAY_TEST_PGBOUNCER_URL;
+  if (!url)
+    throw new Error('OVERLAY_TEST_PG_VIA=pgbouncer, but PgBouncer (scripts/components/pgbouncer.sh) could not start');
+  process.env.OVERLAY_TEST_PGBOUNCER_URL = url;
 }

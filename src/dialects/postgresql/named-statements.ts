@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PreparedStatementsUnsupportedError } from '../../errors.js';
 
 // Named prepared statements for pg. Kysely's PostgreSQL connection sends `client.query(text,
 // values)` with no name, so the name is given by the client class the pool is built with (pg-pool's
@@ -50,6 +51,18 @@ export function isStalePlanError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether pg's `error` says a named statement is missing on the server connection (26000,
+ * invalid_sql_statement_name) or its name is taken there (42P05, duplicate_prepared_statement).
+ * The client names a statement only after preparing it on its own connection, and a name stands
+ * for one text, so either means the server connection is not the one the client prepared on: a
+ * pooler in transaction mode moved the client to another.
+ */
+function isLostStatementError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '26000' || code === '42P05';
+}
+
 interface PgQueryConfig {
   name?: string;
   text: string;
@@ -85,6 +98,8 @@ export function namingClient(Client: PgClientClass): PgClientClass {
       return (super.query(named) as Promise<unknown>).catch((error: unknown) => {
         // Once per schema change, however many connections saw it at once.
         if (isStalePlanError(error) && statement.epoch === epoch) epoch++;
+        // Not retried: on another connection of the pooler it would fail again, or not, by chance.
+        if (isLostStatementError(error)) throw new PreparedStatementsUnsupportedError({ cause: error });
         throw error;
       });
     }
