@@ -157,3 +157,42 @@ describe.runIf(fault !== undefined)('PostgreSQL faults under the hot mix [postgr
     expect(listed.items.length).toBe(1);
   }, 300_000);
 });
+
+describe.runIf(fault !== undefined)('a connection lost under a call [postgresql]', () => {
+  let target: TestDatabase;
+  let db: Database;
+  let company: SeededCompany;
+  beforeAll(async () => {
+    target = await createTestDatabase('postgresql', {
+      adminUrl: fault?.OVERLAY_FAULT_PG_URL,
+      prefix: 'overlay-db-faults',
+    });
+    db = await openDatabase({ url: target.url, migrate: true, pool: { min: 0, max: 2 } });
+    company = await seedCompany(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await target?.drop();
+  });
+
+  it('a backend terminated inside a transaction: DATABASE_ERROR that says the connection was lost, nothing written, the pool serves the next call', async () => {
+    const t = db.forCompany(company.companyId);
+    const error = await db
+      .transaction(async (tx) => {
+        const scope = tx.forCompany(company.companyId);
+        await scope.workflows.create({ name: 'lost', startingUrl: 'https://x.test' });
+        const [{ pid }] = await onAdmin<{ pid: number }>(
+          fault!.OVERLAY_FAULT_PG_URL,
+          `select pid from pg_stat_activity where datname = $1 and state = 'idle in transaction'`,
+          [target.name],
+        );
+        await onAdmin(fault!.OVERLAY_FAULT_PG_URL, 'select pg_terminate_backend($1)', [pid]);
+        await scope.workflows.list({ limit: 1 });
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OverlayDbError);
+    expect((error as OverlayDbError).code).toBe('DATABASE_ERROR');
+    expect((error as OverlayDbError).message).toMatch(/the database connection was lost/);
+    expect((await t.workflows.list({ limit: 10 })).items).toEqual([]);
+  });
+});
