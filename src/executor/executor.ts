@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ConnectionException, DriverException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
+import { OverlayDbError } from '../errors.js';
 import { retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
 
@@ -62,6 +64,21 @@ export function dialectOfEm(em: SqlEntityManager): SqlDialect {
   return requireDialect(em.getPlatform(), 'em');
 }
 
+/**
+ * A failure below the library as MikroORM's exception tree has it, except that a lost connection
+ * (the dialect says so: a terminated session, a server restarting or down) is a ConnectionException,
+ * whatever the driver's own wording, so that it is reported as one.
+ */
+function driverError(em: SqlEntityManager, error: unknown): Error {
+  return lostConnection(em, error) ?? em.getDriver().convertException(error as Error);
+}
+
+/** A raw driver error that says the connection was lost, as a ConnectionException; else undefined. */
+function lostConnection(em: SqlEntityManager, error: unknown): ConnectionException | undefined {
+  if (error instanceof DriverException || error instanceof OverlayDbError) return undefined;
+  return dialectOfEm(em).isConnectionLost(error) ? new ConnectionException(error as Error) : undefined;
+}
+
 /** How one statement runs. */
 export interface QueryOptions {
   /** PostgreSQL: run it as a named prepared statement (default true); see {@link CompileOptions}. */
@@ -113,7 +130,7 @@ export async function query<T = Record<string, unknown>>(
       lease = await leased;
     } catch (error) {
       // The turn timed out ("database is locked"), as the statement itself would have on Kysely's path.
-      throw em.getDriver().convertException(error as Error);
+      throw driverError(em, error);
     }
     try {
       return await statementOn<T>(em, lease.connection, sql, params, compile, false);
@@ -142,10 +159,10 @@ async function statementOn<T>(
       try {
         return await run<T>(em, db, sql, params, compile);
       } catch (again) {
-        throw em.getDriver().convertException(again as Error);
+        throw driverError(em, again);
       }
     }
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
 }
 
@@ -235,7 +252,15 @@ async function onConnection<T>(
   work: (connection: AnyKysely | DatabaseConnection) => Promise<T>,
 ): Promise<T> {
   const leased = leaseOf(em)?.();
-  if (leased === undefined) return pool.connection().execute(work);
+  if (leased === undefined) {
+    // A connection the pool could not make (the server down or restarting) fails here, before `work`.
+    return pool
+      .connection()
+      .execute(work)
+      .catch((error: unknown) => {
+        throw lostConnection(em, error) ?? error;
+      });
+  }
   // A failed turn (SQLite's "database is locked" after the busy timeout) comes out as Kysely's would.
   const held: HeldConnection = await leased;
   try {
@@ -276,7 +301,7 @@ async function transactionOn<T>(
   try {
     await statement(em, connection, dialectOfEm(em).beginStatement);
   } catch (error) {
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
   let result: T;
   try {
@@ -291,7 +316,7 @@ async function transactionOn<T>(
   } catch (error) {
     // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
     await statement(em, connection, 'rollback').catch(() => undefined);
-    throw em.getDriver().convertException(error as Error);
+    throw driverError(em, error);
   }
   return result;
 }

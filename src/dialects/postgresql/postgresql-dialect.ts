@@ -6,6 +6,7 @@ import { DEFAULT_POOL, type OpenDatabaseOptions } from '../../database/options.j
 import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-database-url.js';
 import { DatabaseError, InvalidInputError } from '../../errors.js';
 import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
+import { isPostgresqlConnectionLost } from './connection-lost.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
@@ -66,6 +67,7 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
   },
 
   isStalePlan: isStalePlanError,
+  isConnectionLost: isPostgresqlConnectionLost,
 
   rowLock(mode: RowLockMode): string {
     return ` for ${mode}`;

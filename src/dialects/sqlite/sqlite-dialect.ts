@@ -35,6 +35,10 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     return false;
   },
 
+  isConnectionLost(_error: unknown): boolean {
+    return false;
+  },
+
   rowLock(_mode: RowLockMode): string {
     return '';
   },
