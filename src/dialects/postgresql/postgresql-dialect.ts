@@ -10,6 +10,7 @@ import { isPostgresqlConnectionLost } from './connection-lost.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
+import { sessionTimeouts } from './session-timeouts.js';
 import { postgresqlTenantSql } from './tenant-sql.js';
 
 // Statements with few parameters come from a small, fixed set of texts (the hot reads and writes)
@@ -133,7 +134,10 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
       password: parsed.password,
       dbName: parsed.database,
       pool,
-      ...(options.preparedStatements === false ? {} : { driverOptions: { Client: namingClient(Client) } }),
+      driverOptions: {
+        ...sessionTimeouts(options),
+        ...(options.preparedStatements === false ? {} : { Client: namingClient(Client) }),
+      },
       ...(replicas.length ? { replicas, preferReadReplicas: true } : {}),
     };
   },
