@@ -94,6 +94,7 @@ describe.runIf(requestedDialects().includes('sqlite'))('SQLite faults [sqlite]',
         .record({ workflowId: wf.id, userId: company.userId, status: 'success' })
         .catch((e: unknown) => e);
       const took = performance.now() - started;
+      console.log(`sqlite busy figures: failed after ${Math.round(took)} ms (busyTimeoutMs 300): ${String(error)}`);
       expect(error).toBeInstanceOf(OverlayDbError);
       expect((error as OverlayDbError).code).toBe('DATABASE_ERROR');
       expect((error as OverlayDbError).message).toMatch(/locked/);
