@@ -15,7 +15,8 @@ export type OverlayDbErrorCode =
   | 'INVALID_DATABASE_URL'
   | 'MIGRATION_FAILED'
   | 'SCHEMA_DRIFT'
-  | 'DATABASE_ERROR';
+  | 'DATABASE_ERROR'
+  | 'DATABASE_CLOSED';
 
 /**
  * The base class of every error this library throws. Branch on `code`, which is stable
@@ -188,6 +189,19 @@ export class SchemaDriftError extends OverlayDbError {
 export class DatabaseError extends OverlayDbError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DATABASE_ERROR', message, options);
+  }
+}
+
+/**
+ * The database is closing or closed (`db.close()` has begun): the call was refused before it ran,
+ * or, still running when close's bound passed, its transaction was rolled back.
+ *
+ * @example
+ * catch (e) { if (e instanceof DatabaseClosedError) res.statusCode = 503; }
+ */
+export class DatabaseClosedError extends OverlayDbError {
+  constructor(message = 'The database is closed: db.close() has begun, so no new call runs') {
+    super('DATABASE_CLOSED', message);
   }
 }
 

@@ -1,10 +1,12 @@
 import { inspect } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import { trackCalls } from '../executor/in-flight.js';
 import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
 import type { Dialect } from './options.js';
+import { type CloseOptions, closeDatabase, closeTimeout, DEFAULT_CLOSE_TIMEOUT_MS } from './shutdown.js';
 import { type DatabaseTransaction, runTransaction } from './transaction.js';
 
 /**
@@ -24,8 +26,11 @@ export class Database {
   /** The migration runner (`up`, `down`, `current`, `history`, `pending`, `check`, `adopt`). */
   readonly migrator: MigrationRunner;
 
+  #closed: Promise<void> | undefined;
+
   constructor(orm: MikroORM, dialect: Dialect) {
     this.orm = orm as MikroORM<AbstractSqlDriver, SqlEntityManager>;
+    trackCalls(orm.config);
     this.dialect = dialect;
     this.migrator = new MigrationRunner(orm);
   }
@@ -85,8 +90,26 @@ export class Database {
     return `Database { dialect: '${this.dialect}' }`;
   }
 
-  /** Closes every connection. Safe to call twice. */
-  async close(): Promise<void> {
-    await this.orm.close(true);
+  /**
+   * Closes the database: calls started from now on are refused with DATABASE_CLOSED; calls in
+   * flight finish, for at most `timeoutMs` (default {@link DEFAULT_CLOSE_TIMEOUT_MS}); a transaction
+   * still running then is rolled back and its call rejects with DATABASE_CLOSED; then every
+   * connection closes. Safe to call twice, or at once: every call gets the same outcome.
+   *
+   * @example
+   * process.on('SIGTERM', async () => { await db.close({ timeoutMs: 10_000 }); process.exit(0); });
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed === undefined) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = closeTimeout(options);
+      } catch (error) {
+        // Bad options close nothing: a later close() with good ones still runs.
+        return Promise.reject(error);
+      }
+      this.#closed = closeDatabase(this.orm, timeoutMs);
+    }
+    return this.#closed;
   }
 }

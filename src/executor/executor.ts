@@ -4,7 +4,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
-import { OverlayDbError } from '../errors.js';
+import { DatabaseClosedError, OverlayDbError } from '../errors.js';
+import { callsOf } from './in-flight.js';
 import { retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
 
@@ -70,6 +71,7 @@ export function dialectOfEm(em: SqlEntityManager): SqlDialect {
  * whatever the driver's own wording, so that it is reported as one.
  */
 function driverError(em: SqlEntityManager, error: unknown): Error {
+  if (error instanceof OverlayDbError) return error;
   return lostConnection(em, error) ?? em.getDriver().convertException(error as Error);
 }
 
@@ -92,6 +94,8 @@ async function run<T>(
   params: readonly unknown[],
   options: CompileOptions,
 ): Promise<T[]> {
+  // A call that db.close()'s bound ended runs nothing more on its connection but the rollback.
+  if (callsOf(em.config)?.refuses(db, sql)) throw closedDuringCall();
   const dialect = dialectOfEm(em);
   const observer = statementObserver(em.config);
   const started = observer ? performance.now() : 0;
@@ -121,6 +125,20 @@ export async function query<T = Record<string, unknown>>(
   options: QueryOptions = {},
 ): Promise<T[]> {
   const { db, inTransaction } = target(em);
+  // A statement of its own is a call of its own: refused once db.close() has begun (see in-flight.ts).
+  const call = db === poolOf(em) ? callsOf(em.config)?.admit() : undefined;
+  const running = statementVia<T>(em, db, inTransaction, sql, params, options);
+  return call === undefined ? running : call.settle(running);
+}
+
+async function statementVia<T>(
+  em: SqlEntityManager,
+  db: AnyKysely | DatabaseConnection,
+  inTransaction: boolean,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+): Promise<T[]> {
   const compile = { prepare: options.prepare !== false };
   // A statement of its own takes a leased connection where the dialect has one (see onConnection).
   const leased = db === poolOf(em) ? leaseOf(em)?.() : undefined;
@@ -234,10 +252,17 @@ export async function transaction<T>(
   const pool = poolOf(em);
   const current = heldOn(pool);
   if (current?.transaction) return joined();
+  // A transaction on a connection held already is part of that call; otherwise it is a call of its own.
+  const call = current ? undefined : callsOf(em.config)?.admit();
   const once = current
     ? () => transactionOn(em, pool, current.connection, work)
-    : () => onConnection(em, pool, (connection) => transactionOn(em, pool, connection, work));
-  return options.retry === false ? once() : retryTransient(once);
+    : () =>
+        onConnection(em, pool, (connection, release) => {
+          call?.hold(connection, true, release);
+          return transactionOn(em, pool, connection, work);
+        });
+  const running = options.retry === false ? once() : retryTransient(once);
+  return call === undefined ? running : call.settle(running);
 }
 
 /**
@@ -249,7 +274,7 @@ export async function transaction<T>(
 async function onConnection<T>(
   em: SqlEntityManager,
   pool: AnyKysely,
-  work: (connection: AnyKysely | DatabaseConnection) => Promise<T>,
+  work: (connection: AnyKysely | DatabaseConnection, release?: () => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const leased = leaseOf(em)?.();
   if (leased === undefined) {
@@ -263,10 +288,16 @@ async function onConnection<T>(
   }
   // A failed turn (SQLite's "database is locked" after the busy timeout) comes out as Kysely's would.
   const held: HeldConnection = await leased;
+  // Released once: by the call's end, or earlier by db.close()'s bound (SQLite's turn of the file).
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= held.release();
+    return released;
+  };
   try {
-    return await work(held.connection);
+    return await work(held.connection, release);
   } finally {
-    await held.release();
+    await release();
   }
 }
 
@@ -285,7 +316,12 @@ export async function withConnection<T>(em: SqlEntityManager, work: () => Promis
   if (em.getTransactionContext() !== undefined) return work();
   const pool = poolOf(em);
   if (heldOn(pool) !== undefined) return work();
-  return onConnection(em, pool, (connection) => held.run({ pool, connection, transaction: false }, work));
+  const call = callsOf(em.config)?.admit();
+  const running = onConnection(em, pool, (connection, release) => {
+    call?.hold(connection, false, release);
+    return held.run({ pool, connection, transaction: false }, work);
+  });
+  return call === undefined ? running : call.settle(running);
 }
 
 async function statement(em: SqlEntityManager, connection: AnyKysely | DatabaseConnection, sql: string): Promise<void> {
@@ -319,4 +355,21 @@ async function transactionOn<T>(
     throw driverError(em, error);
   }
   return result;
+}
+
+function closedDuringCall(): DatabaseClosedError {
+  return new DatabaseClosedError(
+    "The database closed before this call finished (db.close()'s bound passed): its transaction was rolled back",
+  );
+}
+
+/**
+ * Rolls back the transaction open on `connection`, a connection a call of `em`'s database holds:
+ * what db.close() does to a transaction still running when its bound passes.
+ *
+ * @example
+ * await rollbackOn(db.orm.em, connection);
+ */
+export async function rollbackOn(em: SqlEntityManager, connection: object): Promise<void> {
+  await run(em, connection as DatabaseConnection, 'rollback', [], { prepare: false });
 }
