@@ -43,12 +43,6 @@ export class InFlightCalls {
   /** A new call, or DATABASE_CLOSED once close() has begun. */
   admit(): InFlightCall {
     if (this.#closing) throw new DatabaseClosedError();
-    let abort: (error: DatabaseClosedError) => void = () => undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      abort = reject;
-    });
-    // Nobody awaits `aborted` unless the call is still running at the bound.
-    aborted.catch(() => undefined);
     const call: Call = {
       transaction: false,
       hold: (connection, transaction, release) => {
@@ -56,15 +50,27 @@ export class InFlightCalls {
         call.transaction = transaction;
         call.release = release;
       },
-      abort: (error) => abort(error),
-      settle: <T>(work: Promise<T>) => {
-        const done = () => {
-          this.#calls.delete(call);
-          if (this.#calls.size === 0) this.#drained?.();
-        };
-        work.then(done, done);
-        return Promise.race([work, aborted]);
-      },
+      // Replaced by settle(), which every admitted call goes through at once.
+      abort: () => undefined,
+      // One promise per call: `work`'s outcome, unless close's bound rejects it first.
+      settle: <T>(work: Promise<T>) =>
+        new Promise<T>((resolve, reject) => {
+          call.abort = reject;
+          const done = () => {
+            this.#calls.delete(call);
+            if (this.#calls.size === 0) this.#drained?.();
+          };
+          work.then(
+            (value) => {
+              done();
+              resolve(value);
+            },
+            (error: unknown) => {
+              done();
+              reject(error);
+            },
+          );
+        }),
     };
     this.#calls.add(call);
     return call;
