@@ -175,6 +175,32 @@ describe.runIf(fault !== undefined)('a connection lost under a call [postgresql]
     await target?.drop();
   });
 
+  it('a transaction whose connection is lost before its COMMIT was sent runs again on a fresh connection: one workflow, written once', async () => {
+    const t = db.forCompany(company.companyId);
+    let runs = 0;
+    const created = await db.transaction(async (tx) => {
+      runs++;
+      const scope = tx.forCompany(company.companyId);
+      const wf = await scope.workflows.create({ name: `retried ${Date.now()}`, startingUrl: 'https://x.test' });
+      if (runs === 1) {
+        // The server ends this session mid-transaction: nothing of it was committed.
+        await onAdmin(
+          fault!.OVERLAY_FAULT_PG_URL,
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and state = 'idle in transaction'`,
+          [target.name],
+        );
+      }
+      await scope.workflows.list({ limit: 1 });
+      return wf;
+    });
+    expect(runs).toBe(2);
+    const rows = await onAdmin<{ n: string }>(target.url, 'select count(*) as n from workflows where name = $1', [
+      created.name,
+    ]);
+    expect(Number(rows[0].n)).toBe(1);
+    expect((await t.workflows.get(created.id))?.name).toBe(created.name);
+  });
+
   it('a backend terminated inside a transaction: DATABASE_ERROR that says the connection was lost, nothing written, the pool serves the next call', async () => {
     const t = db.forCompany(company.companyId);
     const error = await db
