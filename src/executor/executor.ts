@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ConnectionException, DriverException } from '@mikro-orm/core';
+import { DriverException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
 import { DatabaseClosedError, OverlayDbError } from '../errors.js';
 import { callsOf } from './in-flight.js';
-import { retryTransient } from './retry.js';
+import { LostConnectionException, retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
 
 // The one seam between this library and the database. Every statement the library runs
@@ -76,9 +76,9 @@ function driverError(em: SqlEntityManager, error: unknown): Error {
 }
 
 /** A raw driver error that says the connection was lost, as a ConnectionException; else undefined. */
-function lostConnection(em: SqlEntityManager, error: unknown): ConnectionException | undefined {
+function lostConnection(em: SqlEntityManager, error: unknown): LostConnectionException | undefined {
   if (error instanceof DriverException || error instanceof OverlayDbError) return undefined;
-  return dialectOfEm(em).isConnectionLost(error) ? new ConnectionException(error as Error) : undefined;
+  return dialectOfEm(em).isConnectionLost(error) ? new LostConnectionException(error as Error) : undefined;
 }
 
 /** How one statement runs. */
@@ -352,7 +352,10 @@ async function transactionOn<T>(
   } catch (error) {
     // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
     await statement(em, connection, 'rollback').catch(() => undefined);
-    throw driverError(em, error);
+    const failed = driverError(em, error);
+    // Lost while COMMIT was on its way: the server may have committed, so it must not run again.
+    if (failed instanceof LostConnectionException) failed.commitSent = true;
+    throw failed;
   }
   return result;
 }
