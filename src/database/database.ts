@@ -57,7 +57,8 @@ export class Database {
    * `work`) commits when `work` resolves and rolls back when it throws, and `work`'s result or error
    * comes out as it was. Inside a transaction already (a `db.transaction`, or the host's
    * `em.transactional`) it joins that one. A transaction the database aborts for a deadlock, a
-   * serialization failure or a busy SQLite file runs again from the start, up to three runs in all:
+   * serialization failure or a busy SQLite file, or whose connection is lost before its COMMIT was
+   * sent, runs again from the start, up to three runs in all:
    * `work` must be safe to run again (no e-mails sent, no other systems called inside it). Failures
    * of the transaction itself (begin, commit, a lock not granted in time) are OverlayDbError.
    * Statements of MikroORM's entity API (`db.fork().find(…)`) do not belong inside: on SQLite they

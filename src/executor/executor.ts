@@ -198,7 +198,8 @@ export function inTransaction(em: SqlEntityManager): boolean {
 export interface TransactionOptions {
   /**
    * Run the whole transaction again when the database aborts it for a deadlock, a serialization
-   * failure, a busy SQLite file or a stale prepared statement (default true, up to three runs):
+   * failure, a busy SQLite file or a stale prepared statement, or when its connection is lost
+   * before COMMIT was sent (never during COMMIT) (default true, up to three runs):
    * `work` must then be safe to run again after a rollback.
    */
   retry?: boolean;
