@@ -60,7 +60,7 @@ describe.runIf(fault !== undefined)('PostgreSQL faults under the hot mix [postgr
       adminUrl: fault?.OVERLAY_FAULT_PG_URL,
       prefix: 'overlay-db-faults',
     });
-    db = await openDatabase({ url: target.url, migrate: true, pool: { min: 0, max: WORKERS } });
+    db = await openDatabase({ url: target.url, migrate: true, pool: { min: 0, max: WORKERS }, lockTimeoutMs: 1000 });
     company = await seedCompany(db);
   });
   afterAll(async () => {
@@ -69,7 +69,7 @@ describe.runIf(fault !== undefined)('PostgreSQL faults under the hot mix [postgr
     console.log(`faults figures: ${JSON.stringify(figures)}`);
   });
 
-  it(`${WORKERS} workers: ${TERMINATIONS} × pg_terminate_backend on every connection, then a server restart: every call settles, calls succeed again, nothing half-written`, async () => {
+  it(`${WORKERS} workers: ${TERMINATIONS} × pg_terminate_backend on every connection, lock_timeout hit, then a server restart: every call settles, calls succeed again, nothing half-written`, async () => {
     const mix: HotMix = startHotMix(db, company, WORKERS);
     try {
       await mix.successAfter(performance.now(), RECOVERY_BOUND_MS);
@@ -89,6 +89,24 @@ describe.runIf(fault !== undefined)('PostgreSQL faults under the hot mix [postgr
       }
       figures.terminateRecoveryMs = terminateRecoveries;
 
+      // lock_timeout hit under the mix: another session locks every workflow row until a call has
+      // failed on it (record-run waits for its workflow's row), then lets go.
+      const locker = new pg.Client({ connectionString: target.url });
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        const lockedAt = performance.now();
+        await locker.query('select id from workflows for update');
+        await mix.failureAfter(lockedAt, /lock timeout/, RECOVERY_BOUND_MS);
+        await locker.query('rollback');
+        const releasedAt = performance.now();
+        figures.lockTimeoutRecoveryMs = Math.round(
+          (await mix.successAfter(releasedAt, RECOVERY_BOUND_MS)) - releasedAt,
+        );
+      } finally {
+        await locker.end();
+      }
+
       await mix.successAfter(performance.now(), RECOVERY_BOUND_MS);
       const restartBegan = performance.now();
       await restartServer();
@@ -107,6 +125,7 @@ describe.runIf(fault !== undefined)('PostgreSQL faults under the hot mix [postgr
     figures.succeeded = mix.calls.filter((c) => c.ok).length;
     figures.failed = mix.calls.filter((c) => c.ok === false).length;
     figures.slowestSettleMs = Math.round(slowest);
+    figures.lockTimeouts = mix.calls.filter((c) => c.ok === false && /lock timeout/.test(String(c.error))).length;
     figures.failedByKind = Object.fromEntries(
       ['create', 'list', 'get', 'record', 'dedupe'].map((k) => [
         k,

@@ -22,6 +22,8 @@ export interface HotMix {
   readonly created: number[];
   /** Resolves with the time of the first success of a call started at or after `since`; rejects after `boundMs`. */
   successAfter(since: number, boundMs: number): Promise<number>;
+  /** Resolves when a call started at or after `since` fails with a message matching `pattern`; rejects after `boundMs`. */
+  failureAfter(since: number, pattern: RegExp, boundMs: number): Promise<void>;
   /** Stops the workers and resolves when every call has settled, or rejects after `boundMs` with the pending ones. */
   stop(boundMs: number): Promise<void>;
 }
@@ -40,6 +42,7 @@ export function startHotMix(db: Database, company: SeededCompany, workers: numbe
   const created: number[] = [];
   const pending = new Set<Promise<unknown>>();
   const waiters: { since: number; resolve: (at: number) => void }[] = [];
+  const failureWaiters: { since: number; pattern: RegExp; resolve: () => void }[] = [];
   const images = [pngHeader(10, 10), pngHeader(11, 10), pngHeader(12, 10)];
   let stopped = false;
 
@@ -64,6 +67,11 @@ export function startHotMix(db: Database, company: SeededCompany, workers: numbe
           if (call.startedAt >= waiters[i].since) waiters.splice(i, 1)[0].resolve(call.settledAt);
         }
       } else {
+        const message = String((call.error as Error)?.message);
+        for (let i = failureWaiters.length - 1; i >= 0; i--) {
+          const w = failureWaiters[i];
+          if (call.startedAt >= w.since && w.pattern.test(message)) failureWaiters.splice(i, 1)[0].resolve();
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
@@ -123,6 +131,24 @@ export function startHotMix(db: Database, company: SeededCompany, workers: numbe
           },
         };
         waiters.push(waiter);
+      });
+    },
+    failureAfter(since, pattern, boundMs) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const at = failureWaiters.indexOf(waiter);
+          if (at >= 0) failureWaiters.splice(at, 1);
+          reject(new Error(`no call failed with ${pattern} within ${boundMs} ms`));
+        }, boundMs);
+        const waiter = {
+          since,
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        failureWaiters.push(waiter);
       });
     },
     async stop(boundMs) {
