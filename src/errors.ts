@@ -15,7 +15,8 @@ export type OverlayDbErrorCode =
   | 'INVALID_DATABASE_URL'
   | 'MIGRATION_FAILED'
   | 'SCHEMA_DRIFT'
-  | 'DATABASE_ERROR';
+  | 'DATABASE_ERROR'
+  | 'DATABASE_CLOSED';
 
 /**
  * The base class of every error this library throws. Branch on `code`, which is stable
@@ -212,6 +213,19 @@ export class PreparedStatementsUnsupportedError extends DatabaseError {
         'with `preparedStatements: false`, or set max_prepared_statements in PgBouncer 1.21 or newer',
       options,
     );
+  }
+}
+
+/**
+ * The database is closing or closed (`db.close()` has begun): the call was refused before it ran,
+ * or, still running when close's bound passed, its transaction was rolled back.
+ *
+ * @example
+ * catch (e) { if (e instanceof DatabaseClosedError) res.statusCode = 503; }
+ */
+export class DatabaseClosedError extends OverlayDbError {
+  constructor(message = 'The database is closed: db.close() has begun, so no new call runs') {
+    super('DATABASE_CLOSED', message);
   }
 }
 

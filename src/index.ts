@@ -14,6 +14,7 @@ export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_POOL, MIGRATIONS_TABLE } from './datab
 export type { ParsedDatabaseUrl, PostgresqlUrl, SslMode } from './database/parse-database-url.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl } from './database/parse-database-url.js';
 export type { QueryEvent, QueryHook } from './database/query-hook.js';
+export { type CloseOptions, DEFAULT_CLOSE_TIMEOUT_MS } from './database/shutdown.js';
 export type { DatabaseTransaction } from './database/transaction.js';
 export type { SqliteDriverName } from './dialects/sqlite/open-sqlite.js';
 export type { CompanySettings } from './entities/company.js';
@@ -42,6 +43,7 @@ export { USER_ROLES, type UserRole } from './entities/user.js';
 export { WORKFLOW_STATUSES, type WorkflowStatus } from './entities/workflow.js';
 export {
   CrossTenantReferenceError,
+  DatabaseClosedError,
   DatabaseError,
   DuplicateEmailError,
   InvalidCredentialsError,

@@ -31,10 +31,17 @@ export function convertError(error: unknown, context = 'The database operation')
     return new InvalidInputError('check', `${context} broke a database check (an enum or range)`);
   }
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
-    return new DatabaseError(`${context} could not get a lock in time; retry it`, { cause: error });
+    // The database's reason says which: "database is locked" (SQLite's busy timeout), "deadlock detected", …
+    return new DatabaseError(`${context} could not get a lock in time (${driverReason(error)}); retry it`, {
+      cause: error,
+    });
   }
   if (error instanceof ConnectionException) {
-    return new DatabaseError(`${context} failed: the database connection was lost`, { cause: error });
+    // Not retried: a write whose connection was lost may have committed, and running it again
+    // could apply it twice. The caller knows whether the call is safe to repeat.
+    return new DatabaseError(`${context} failed: the database connection was lost (${driverReason(error)})`, {
+      cause: error,
+    });
   }
   const kind = error instanceof DriverException ? 'was refused by the database' : 'failed';
   return new DatabaseError(`${context} ${kind}: ${driverReason(error)}`, { cause: error });

@@ -1,10 +1,12 @@
 import { inspect } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import { trackCalls } from '../executor/in-flight.js';
 import { MigrationRunner } from '../migrations/migration-runner.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
 import type { TenantScope } from '../tenant/tenant-scope.js';
 import type { Dialect } from './options.js';
+import { type CloseOptions, closeDatabase, closeTimeout, DEFAULT_CLOSE_TIMEOUT_MS } from './shutdown.js';
 import { type DatabaseTransaction, runTransaction } from './transaction.js';
 
 /**
@@ -24,8 +26,11 @@ export class Database {
   /** The migration runner (`up`, `down`, `current`, `history`, `pending`, `check`, `adopt`). */
   readonly migrator: MigrationRunner;
 
+  #closed: Promise<void> | undefined;
+
   constructor(orm: MikroORM, dialect: Dialect) {
     this.orm = orm as MikroORM<AbstractSqlDriver, SqlEntityManager>;
+    trackCalls(orm.config);
     this.dialect = dialect;
     this.migrator = new MigrationRunner(orm);
   }
@@ -52,7 +57,8 @@ export class Database {
    * `work`) commits when `work` resolves and rolls back when it throws, and `work`'s result or error
    * comes out as it was. Inside a transaction already (a `db.transaction`, or the host's
    * `em.transactional`) it joins that one. A transaction the database aborts for a deadlock, a
-   * serialization failure or a busy SQLite file runs again from the start, up to three runs in all:
+   * serialization failure or a busy SQLite file, or whose connection is lost before its COMMIT was
+   * sent, runs again from the start, up to three runs in all:
    * `work` must be safe to run again (no e-mails sent, no other systems called inside it). Failures
    * of the transaction itself (begin, commit, a lock not granted in time) are OverlayDbError.
    * Statements of MikroORM's entity API (`db.fork().find(…)`) do not belong inside: on SQLite they
@@ -85,8 +91,26 @@ export class Database {
     return `Database { dialect: '${this.dialect}' }`;
   }
 
-  /** Closes every connection. Safe to call twice. */
-  async close(): Promise<void> {
-    await this.orm.close(true);
+  /**
+   * Closes the database: calls started from now on are refused with DATABASE_CLOSED; calls in
+   * flight finish, for at most `timeoutMs` (default {@link DEFAULT_CLOSE_TIMEOUT_MS}); a transaction
+   * still running then is rolled back and its call rejects with DATABASE_CLOSED; then every
+   * connection closes. Safe to call twice, or at once: every call gets the same outcome.
+   *
+   * @example
+   * process.on('SIGTERM', async () => { await db.close({ timeoutMs: 10_000 }); process.exit(0); });
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed === undefined) {
+      let timeoutMs: number;
+      try {
+        timeoutMs = closeTimeout(options);
+      } catch (error) {
+        // Bad options close nothing: a later close() with good ones still runs.
+        return Promise.reject(error);
+      }
+      this.#closed = closeDatabase(this.orm, timeoutMs);
+    }
+    return this.#closed;
   }
 }

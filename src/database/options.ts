@@ -67,6 +67,19 @@ export interface OpenDatabaseOptions {
    * Costs a parse and a plan per call. INVALID_INPUT on SQLite, whose statements live in the process.
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL: the longest a statement may run, in ms, lock waits included (`statement_timeout` of
+   * every connection); past it the call fails with DATABASE_ERROR and its transaction rolls back.
+   * Default: the server's setting (0 there: no limit). INVALID_INPUT on SQLite, whose writers wait
+   * at most `busyTimeoutMs`.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * PostgreSQL: the longest a statement waits for a lock, in ms (`lock_timeout` of every
+   * connection); past it the call fails with DATABASE_ERROR, not retried. Default: the server's
+   * setting. INVALID_INPUT on SQLite (see `busyTimeoutMs`).
+   */
+  lockTimeoutMs?: number;
   /** Passed through to MikroORM as-is (entities are added to ours). Use with care. */
   mikroOrm?: Partial<Options>;
 }

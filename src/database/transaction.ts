@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, OverlayDbError } from '../errors.js';
 import { dialectOfEm, inTransaction, transaction } from '../executor/executor.js';
 import { retryTransient } from '../executor/retry.js';
 import { createTenantScope } from '../tenant/create-tenant-scope.js';
@@ -133,6 +133,8 @@ export async function runTransaction<T>(
       // The function's own errors come out as it threw them (the services' and scopes' are
       // OverlayDbError already); the transaction's own (the pool, begin, commit) are converted.
       if (thrownByWork !== undefined && thrownByWork.error === error) throw error;
+      // An OverlayDbError (DATABASE_CLOSED from db.close(), …) comes out as it is.
+      if (error instanceof OverlayDbError) throw error;
       throw convertError(em.getDriver().convertException(error as Error), 'The transaction');
     }
   };

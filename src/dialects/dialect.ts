@@ -52,6 +52,12 @@ export interface SqlDialect {
   /** Whether `error` is a prepared statement that a schema change by another process made stale. */
   isStalePlan(error: unknown): boolean;
   /**
+   * Whether `error` says the connection itself was lost or could not be made (PostgreSQL: the
+   * server ended the session or is down); the executor reports it as MikroORM's ConnectionException.
+   * Never on SQLite, whose connection is a file handle in the process.
+   */
+  isConnectionLost(error: unknown): boolean;
+  /**
    * The clause that locks the rows a `select` reads until the transaction ends (` for update`, …)
    * on PostgreSQL; empty on SQLite, where `begin immediate` already holds the database's one write lock.
    */

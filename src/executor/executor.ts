@@ -1,11 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DriverException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { DatabaseConnection, Kysely } from 'kysely';
 import type { CompileOptions, HeldConnection, SqlDialect } from '../dialects/dialect.js';
 import { requireDialect } from '../dialects/dialect-of.js';
-import { OverlayDbError } from '../errors.js';
+import { DatabaseClosedError, OverlayDbError } from '../errors.js';
+import { callsOf } from './in-flight.js';
 import { noteWrite, replicaFailed, replicaFor } from './replica-routing.js';
-import { retryTransient } from './retry.js';
+import { LostConnectionException, retryTransient } from './retry.js';
 import { statementObserver } from './statement-log.js';
 
 // The one seam between this library and the database. Every statement the library runs
@@ -55,16 +57,6 @@ function target(em: SqlEntityManager): { db: AnyKysely | DatabaseConnection; inT
 }
 
 /**
- * A driver error as MikroORM's exception (`UniqueConstraintViolationException`, …). An
- * OverlayDbError the dialect's driver code threw on purpose (a prepared statement lost behind a
- * pooler) stays itself: MikroORM would wrap it in a generic DriverException.
- */
-function driverError(em: SqlEntityManager, error: unknown): Error {
-  if (error instanceof OverlayDbError) return error;
-  return em.getDriver().convertException(error as Error);
-}
-
-/**
  * The dialect module of `em`'s database.
  *
  * @example
@@ -72,6 +64,24 @@ function driverError(em: SqlEntityManager, error: unknown): Error {
  */
 export function dialectOfEm(em: SqlEntityManager): SqlDialect {
   return requireDialect(em.getPlatform(), 'em');
+}
+
+/**
+ * A failure below the library as MikroORM's exception tree has it, except that a lost connection
+ * (the dialect says so: a terminated session, a server restarting or down) is a ConnectionException,
+ * whatever the driver's own wording, so that it is reported as one. An OverlayDbError the dialect's
+ * driver code threw on purpose (a prepared statement lost behind a pooler) stays itself: MikroORM
+ * would wrap it in a generic DriverException.
+ */
+function driverError(em: SqlEntityManager, error: unknown): Error {
+  if (error instanceof OverlayDbError) return error;
+  return lostConnection(em, error) ?? em.getDriver().convertException(error as Error);
+}
+
+/** A raw driver error that says the connection was lost, as a ConnectionException; else undefined. */
+function lostConnection(em: SqlEntityManager, error: unknown): LostConnectionException | undefined {
+  if (error instanceof DriverException || error instanceof OverlayDbError) return undefined;
+  return dialectOfEm(em).isConnectionLost(error) ? new LostConnectionException(error as Error) : undefined;
 }
 
 /** How one statement runs. */
@@ -102,6 +112,8 @@ async function run<T>(
   params: readonly unknown[],
   options: CompileOptions,
 ): Promise<T[]> {
+  // A call that db.close()'s bound ended runs nothing more on its connection but the rollback.
+  if (callsOf(em.config)?.refuses(db, sql)) throw closedDuringCall();
   const dialect = dialectOfEm(em);
   const observer = statementObserver(em.config);
   const started = observer ? performance.now() : 0;
@@ -153,6 +165,20 @@ async function queryOn<T>(
   options: QueryOptions,
 ): Promise<T[]> {
   const { db, inTransaction } = target(em);
+  // A statement of its own is a call of its own: refused once db.close() has begun (see in-flight.ts).
+  const call = db === poolOf(em) ? callsOf(em.config)?.admit() : undefined;
+  const running = statementVia<T>(em, db, inTransaction, sql, params, options);
+  return call === undefined ? running : call.settle(running);
+}
+
+async function statementVia<T>(
+  em: SqlEntityManager,
+  db: AnyKysely | DatabaseConnection,
+  inTransaction: boolean,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+): Promise<T[]> {
   const compile = { prepare: options.prepare !== false };
   const onPool = db === poolOf(em);
   if (options.read && onPool) {
@@ -241,7 +267,8 @@ export function inTransaction(em: SqlEntityManager): boolean {
 export interface TransactionOptions {
   /**
    * Run the whole transaction again when the database aborts it for a deadlock, a serialization
-   * failure, a busy SQLite file or a stale prepared statement (default true, up to three runs):
+   * failure, a busy SQLite file or a stale prepared statement, or when its connection is lost
+   * before COMMIT was sent (never during COMMIT) (default true, up to three runs):
    * `work` must then be safe to run again after a rollback.
    */
   retry?: boolean;
@@ -297,10 +324,17 @@ export async function transaction<T>(
   const pool = poolOf(em);
   const current = heldOn(pool);
   if (current?.transaction) return joined();
+  // A transaction on a connection held already is part of that call; otherwise it is a call of its own.
+  const call = current ? undefined : callsOf(em.config)?.admit();
   const once = current
     ? () => transactionOn(em, pool, current.connection, work)
-    : () => onConnection(em, pool, (connection) => transactionOn(em, pool, connection, work));
-  return options.retry === false ? once() : retryTransient(once);
+    : () =>
+        onConnection(em, pool, (connection, release) => {
+          call?.hold(connection, true, release);
+          return transactionOn(em, pool, connection, work);
+        });
+  const running = options.retry === false ? once() : retryTransient(once);
+  return call === undefined ? running : call.settle(running);
 }
 
 /**
@@ -312,16 +346,30 @@ export async function transaction<T>(
 async function onConnection<T>(
   em: SqlEntityManager,
   pool: AnyKysely,
-  work: (connection: AnyKysely | DatabaseConnection) => Promise<T>,
+  work: (connection: AnyKysely | DatabaseConnection, release?: () => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const leased = leaseOf(em)?.();
-  if (leased === undefined) return pool.connection().execute(work);
+  if (leased === undefined) {
+    // A connection the pool could not make (the server down or restarting) fails here, before `work`.
+    return pool
+      .connection()
+      .execute(work)
+      .catch((error: unknown) => {
+        throw lostConnection(em, error) ?? error;
+      });
+  }
   // A failed turn (SQLite's "database is locked" after the busy timeout) comes out as Kysely's would.
   const held: HeldConnection = await leased;
+  // Released once: by the call's end, or earlier by db.close()'s bound (SQLite's turn of the file).
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= held.release();
+    return released;
+  };
   try {
-    return await work(held.connection);
+    return await work(held.connection, release);
   } finally {
-    await held.release();
+    await release();
   }
 }
 
@@ -351,7 +399,12 @@ export async function withConnection<T>(
   // Reads with a read replica configured: each statement is routed on its own (see `query`), as a
   // held connection of the primary would pin them all to it.
   if (options.read && em.getConnection('read') !== em.getConnection('write')) return work();
-  return onConnection(em, pool, (connection) => held.run({ pool, connection, transaction: false }, work));
+  const call = callsOf(em.config)?.admit();
+  const running = onConnection(em, pool, (connection, release) => {
+    call?.hold(connection, false, release);
+    return held.run({ pool, connection, transaction: false }, work);
+  });
+  return call === undefined ? running : call.settle(running);
 }
 
 async function statement(em: SqlEntityManager, connection: AnyKysely | DatabaseConnection, sql: string): Promise<void> {
@@ -382,8 +435,28 @@ async function transactionOn<T>(
   } catch (error) {
     // A failed COMMIT leaves the transaction open on SQLite (SQLITE_BUSY): end it here.
     await statement(em, connection, 'rollback').catch(() => undefined);
-    throw driverError(em, error);
+    const failed = driverError(em, error);
+    // Lost while COMMIT was on its way: the server may have committed, so it must not run again.
+    if (failed instanceof LostConnectionException) failed.commitSent = true;
+    throw failed;
   }
   noteWrite(em);
   return result;
+}
+
+function closedDuringCall(): DatabaseClosedError {
+  return new DatabaseClosedError(
+    "The database closed before this call finished (db.close()'s bound passed): its transaction was rolled back",
+  );
+}
+
+/**
+ * Rolls back the transaction open on `connection`, a connection a call of `em`'s database holds:
+ * what db.close() does to a transaction still running when its bound passes.
+ *
+ * @example
+ * await rollbackOn(db.orm.em, connection);
+ */
+export async function rollbackOn(em: SqlEntityManager, connection: object): Promise<void> {
+  await run(em, connection as DatabaseConnection, 'rollback', [], { prepare: false });
 }

@@ -17,11 +17,21 @@ export const KNOWN_OPTIONS = [
   'sqliteMmapBytes',
   'rowLevelSecurity',
   'preparedStatements',
+  'statementTimeoutMs',
+  'lockTimeoutMs',
   'mikroOrm',
 ] as const;
 
 /** The longest busy timeout accepted: one hour (a writer that waits longer is a bug, not a load). */
 export const MAX_BUSY_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The longest statement or lock timeout accepted: PostgreSQL's own limit for them (2^31 - 1 ms).
+ *
+ * @example
+ * openDatabase({ url, statementTimeoutMs: Math.min(wanted, MAX_SESSION_TIMEOUT_MS) });
+ */
+export const MAX_SESSION_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * Checks the shape of {@link OpenDatabaseOptions} before anything is opened: INVALID_INPUT naming
@@ -64,6 +74,15 @@ export function validateOpenOptions(value: unknown): OpenDatabaseOptions {
   }
   optionalNumber('busyTimeoutMs', options.busyTimeoutMs, { integer: true, min: 0, max: MAX_BUSY_TIMEOUT_MS });
   optionalNumber('sqliteMmapBytes', options.sqliteMmapBytes, { integer: true, min: 0, max: 2 ** 40 });
+  for (const key of ['statementTimeoutMs', 'lockTimeoutMs'] as const) {
+    if (options[key] !== undefined && !isTimeout(options[key])) {
+      throw new InvalidInputError(key, `expected an integer number of ms from 0 to ${MAX_SESSION_TIMEOUT_MS}`);
+    }
+  }
   if (options.mikroOrm !== undefined) requireObject('mikroOrm', options.mikroOrm);
   return options as OpenDatabaseOptions;
+}
+
+function isTimeout(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_SESSION_TIMEOUT_MS;
 }

@@ -44,7 +44,7 @@ export type PgSsl =
 const NO_TLS_ON_SERVER = 'The server does not support SSL connections';
 
 /**
- * Builds the settings of one URL: reads its certificate files, turns libpq's `sslmode` into pg's
+ * Builds the settings of one URL (with `session`'s startup parameters for every connection): reads its certificate files, turns libpq's `sslmode` into pg's
  * `ssl` object, and, for `prefer`, asks the server once whether it speaks TLS. The settings pg's
  * `Client` takes but MikroORM has no option for go in through a subclass of `Client`, rather than
  * `driverOptions` (which pg-pool also reads): `connectionTimeoutMillis` there would also bound the
@@ -56,7 +56,11 @@ const NO_TLS_ON_SERVER = 'The server does not support SSL connections';
  * const primary = await pgConnectionOptions(parsed, namingClient(pg.Client));
  * const orm = new MikroORM({ driver: PostgreSqlDriver, ...primary });
  */
-export async function pgConnectionOptions(parsed: PostgresqlUrl, Client: PgClientClass): Promise<PgConnectionOptions> {
+export async function pgConnectionOptions(
+  parsed: PostgresqlUrl,
+  Client: PgClientClass,
+  session: Record<string, unknown> = {},
+): Promise<PgConnectionOptions> {
   const target = {
     host: parsed.host,
     port: parsed.port,
@@ -64,7 +68,8 @@ export async function pgConnectionOptions(parsed: PostgresqlUrl, Client: PgClien
     password: parsed.password,
     database: parsed.database,
   };
-  const settings: Record<string, unknown> = {};
+  // The session's own settings (statement_timeout, lock_timeout: startup parameters) come first, so the URL's win.
+  const settings: Record<string, unknown> = { ...session };
   let ssl = await sslOf(parsed);
   if (parsed.connectTimeoutSeconds) settings.connectionTimeoutMillis = parsed.connectTimeoutSeconds * 1000;
   if (parsed.sslMode === 'prefer' && ssl !== false) ssl = await preferred(Client, { ...target, ...settings, ssl });

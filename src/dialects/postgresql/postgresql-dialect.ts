@@ -7,10 +7,12 @@ import { type ParsedDatabaseUrl, parseDatabaseUrl } from '../../database/parse-d
 import { DatabaseError, InvalidInputError } from '../../errors.js';
 import type { CompileOptions, RowLockMode, SqlDialect } from '../dialect.js';
 import { pgConnectionOptions } from './connection-config.js';
+import { isPostgresqlConnectionLost } from './connection-lost.js';
 import { postgresqlLifecycleSql } from './lifecycle-sql.js';
 import { postgresqlMigrationSql } from './migration-sql.js';
 import { isStalePlanError, markPrepared, namingClient, type PgClientClass } from './named-statements.js';
 import { postgresqlReplicaSql, REPLICA_CONNECT_TIMEOUT_MS } from './replica-sql.js';
+import { CONNECT_TIMEOUT_MS, sessionTimeouts } from './session-timeouts.js';
 import { postgresqlTenantSql } from './tenant-sql.js';
 
 // Statements with few parameters come from a small, fixed set of texts (the hot reads and writes)
@@ -68,6 +70,7 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
   },
 
   isStalePlan: isStalePlanError,
+  isConnectionLost: isPostgresqlConnectionLost,
 
   rowLock(mode: RowLockMode): string {
     return ` for ${mode}`;
@@ -113,6 +116,7 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
       throw new InvalidInputError('pool', 'expected integers with 0 <= min <= max and max >= 1');
     }
     const PoolClient = options.preparedStatements === false ? Client : namingClient(Client);
+    const session = sessionTimeouts(options);
     // Every URL is parsed before any is connected to: a bad replica URL fails before a probe runs.
     const replicaUrls = (options.replicas ?? []).map((url) => {
       const replica = parseDatabaseUrl(url);
@@ -130,12 +134,17 @@ export const postgresqlDialect: SqlDialect = Object.freeze({
     const replicas = await Promise.all(
       replicaUrls.map(async (replica, i) => ({
         name: `replica-${i + 1}`,
-        ...(await pgConnectionOptions(replica, PoolClient)),
+        ...(await pgConnectionOptions(replica, PoolClient, session)),
       })),
     );
     return {
       driver: PostgreSqlDriver,
-      ...(await pgConnectionOptions(parsed, PoolClient)),
+      ...(await pgConnectionOptions(
+        // A server that is down or unreachable fails a connect within this, not at the socket's leisure.
+        { ...parsed, connectTimeoutSeconds: parsed.connectTimeoutSeconds ?? CONNECT_TIMEOUT_MS / 1000 },
+        PoolClient,
+        session,
+      )),
       pool,
       ...(replicas.length ? { replicas, preferReadReplicas: true } : {}),
     };

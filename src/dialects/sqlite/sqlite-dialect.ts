@@ -35,6 +35,10 @@ export const sqliteDialect: SqlDialect = Object.freeze({
     return false;
   },
 
+  isConnectionLost(_error: unknown): boolean {
+    return false;
+  },
+
   rowLock(_mode: RowLockMode): string {
     return '';
   },
@@ -73,6 +77,14 @@ export const sqliteDialect: SqlDialect = Object.freeze({
       );
     }
     if (options.replicas?.length) throw new InvalidInputError('replicas', 'read replicas are a PostgreSQL feature');
+    for (const key of ['statementTimeoutMs', 'lockTimeoutMs'] as const) {
+      if (options[key] !== undefined) {
+        throw new InvalidInputError(
+          key,
+          'a PostgreSQL setting; on SQLite a writer waits for the lock at most busyTimeoutMs',
+        );
+      }
+    }
     const { SqliteDriver } = await import('@mikro-orm/sql');
     const driver = resolveSqliteDriver(options.sqliteDriver ?? sqliteDriverFromEnvironment());
     const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
