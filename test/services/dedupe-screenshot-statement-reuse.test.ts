@@ -44,7 +44,10 @@ const runs = requestedDialects().includes('sqlite') && loadBetterSqlite3() !== u
     const sent: { sql: string; params: readonly unknown[] }[] = [];
     observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
     try {
-      expect((await dedupeScreenshot(db, { ...target, hash: hashOf(COMPANIES * SCREENSHOTS_PER_COMPANY), format: 'png' })).deduplicated).toBe(true);
+      expect(
+        (await dedupeScreenshot(db, { ...target, hash: hashOf(COMPANIES * SCREENSHOTS_PER_COMPANY), format: 'png' }))
+          .deduplicated,
+      ).toBe(true);
       expect((await dedupeScreenshot(db, { ...target, hash: hashOf(10_000), format: 'png' })).deduplicated).toBe(false);
     } finally {
       observeStatements(db.orm.config, () => undefined);
