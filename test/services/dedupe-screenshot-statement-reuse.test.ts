@@ -22,8 +22,8 @@ const runs = requestedDialects().includes('sqlite') && loadBetterSqlite3() !== u
   let target: { companyId: number; workflowId: number };
 
   beforeAll(async () => {
-    let opened: Awaited<ReturnType<typeof openTestDatabase>>;
-    ({ db, dispose, ...opened } = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' }));
+    const opened = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' });
+    ({ db, dispose } = opened);
     file = opened.target.name;
     let n = 0;
     for (let c = 0; c < COMPANIES; c++) {
