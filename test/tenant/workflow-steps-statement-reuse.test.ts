@@ -24,8 +24,8 @@ const runs = requestedDialects().includes('sqlite') && loadBetterSqlite3() !== u
     let workflowId: number;
 
     beforeAll(async () => {
-      let opened: Awaited<ReturnType<typeof openTestDatabase>>;
-      ({ db, dispose, ...opened } = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' }));
+      const opened = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' });
+      ({ db, dispose } = opened);
       file = opened.target.name;
       for (let c = 0; c < COMPANIES; c++) {
         acme = await seedCompany(db, `Company ${c}`);
