@@ -1,4 +1,5 @@
 import type { SqlParam } from '../executor/executor.js';
+import { readColumns } from '../tenant/read-columns.js';
 import type { ParsedStep } from '../tenant/step-input.js';
 
 /** One statement with `?` placeholders and its parameters. */
@@ -61,4 +62,20 @@ export interface TenantSql {
    * SQLite's `begin immediate` already excludes every other writer.
    */
   readonly lockWorkflowScreenshots: string | null;
+  /**
+   * The select of one workflow's steps in step order, every column `mapRows` reads (two
+   * parameters: workflow id, company id). SQLite compares the columns with `+?`, the same value,
+   * so the planner does not look the values up in `sqlite_stat4` (see `sqlite/tenant-sql.ts`).
+   */
+  readonly workflowSteps: string;
+}
+
+/**
+ * {@link TenantSql.workflowSteps} with each id compared as `id` (`?`, or `+?` on SQLite).
+ *
+ * @example
+ * const sql = workflowStepsSql('?'); // select "id", … from "steps" where "workflow_id" = ? and "company_id" = ? order by …
+ */
+export function workflowStepsSql(id: string): string {
+  return `select ${readColumns('steps')} from "steps" where "workflow_id" = ${id} and "company_id" = ${id} order by "step_number" asc`;
 }

@@ -12,7 +12,6 @@ import { parseStepPatch, parseStepUpdateOptions, type StepPatch, type StepUpdate
 import type { TenantContext } from './tenant-context.js';
 
 const SELECT_STEP_SQL = `select ${readColumns('steps')} from "steps" where "id" = ? and "company_id" = ?`;
-const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
 
 let construct: (ctx: TenantContext) => StepRepository;
 
@@ -56,7 +55,11 @@ export class StepRepository {
     const wid = requireId('workflowId', workflowId);
     const ctx = this.#ctx;
     return guard('Listing steps', async () =>
-      mapRows(ctx.references(), Step, await query(ctx.em, SELECT_STEPS_SQL, [wid, ctx.companyId], READ)),
+      mapRows(
+        ctx.references(),
+        Step,
+        await query(ctx.em, ctx.dialect.tenant.workflowSteps, [wid, ctx.companyId], READ),
+      ),
     );
   }
 

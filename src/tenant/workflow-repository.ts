@@ -48,7 +48,6 @@ const insertTexts = new Map<SqlDialect, string>();
 const STEP_COUNT: ExtraColumn = { key: 'stepCount', column: STEP_COUNT_COLUMN, value: Number };
 
 const SELECT_WORKFLOW_SQL = `select ${readColumns('workflows')} from "workflows" where "id" = ? and "company_id" = ?`;
-const SELECT_STEPS_SQL = `select ${readColumns('steps')} from "steps" where "workflow_id" = ? and "company_id" = ? order by "step_number" asc`;
 const DELETE_WORKFLOW_SQL = 'delete from "workflows" where "id" = ? and "company_id" = ? returning "id"';
 
 /** The column of each field of {@link WorkflowPatch}. */
@@ -211,7 +210,9 @@ export class WorkflowRepository {
         em,
         async () => {
           const rows = await query(em, SELECT_WORKFLOW_SQL, [wid, c], READ);
-          return rows.length === 0 ? null : { rows, stepRows: await query(em, SELECT_STEPS_SQL, [wid, c], READ) };
+          return rows.length === 0
+            ? null
+            : { rows, stepRows: await query(em, this.#ctx.dialect.tenant.workflowSteps, [wid, c], READ) };
         },
         READ,
       );

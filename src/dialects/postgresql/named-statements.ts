@@ -20,15 +20,28 @@ const MAX_STATEMENTS = 2000;
 /** Marks `text` (with `$n` placeholders) as one of the library's prepared statements. */
 export function markPrepared(text: string): void {
   if (bases.has(text)) return;
-  if (bases.size >= MAX_STATEMENTS) bases.clear();
+  if (bases.size >= MAX_STATEMENTS) {
+    bases.clear();
+    names.clear();
+  }
   bases.set(text, `overlay_${createHash('sha1').update(text).digest('hex')}`);
 }
 
 /** The name `text` is prepared under now, if it is one of the library's prepared statements. */
 function currentName(text: string): { name: string; epoch: number } | undefined {
   const base = bases.get(text);
-  return base === undefined ? undefined : { name: `${base}_${epoch}`, epoch };
+  if (base === undefined) return undefined;
+  // The name of the current epoch is made once, not on every run of the statement.
+  let current = names.get(base);
+  if (current === undefined || current.epoch !== epoch) {
+    current = { name: `${base}_${epoch}`, epoch };
+    names.set(base, current);
+  }
+  return current;
 }
+
+/** The current name of each base name (see {@link currentName}). */
+const names = new Map<string, { name: string; epoch: number }>();
 
 /**
  * PostgreSQL's refusal to run a prepared statement whose result type a schema change altered, as
@@ -85,6 +98,8 @@ export function namingClient(Client: PgClientClass): PgClientClass {
   return class NamingClient extends Client {
     /** Names prepared on this connection, by epoch. */
     readonly #prepared = new Map<string, number>();
+    /** The oldest epoch in #prepared: the scan for names to drop runs only after the epoch moved on. */
+    #oldest = Number.POSITIVE_INFINITY;
 
     override query(config: unknown, values?: unknown, callback?: unknown): unknown {
       if (typeof config !== 'string' || typeof callback === 'function' || !Array.isArray(values)) {
@@ -92,7 +107,8 @@ export function namingClient(Client: PgClientClass): PgClientClass {
       }
       const statement = currentName(config);
       if (statement === undefined) return super.query(config, values);
-      this.#dropOlderThan(statement.epoch);
+      if (this.#oldest < statement.epoch) this.#dropOlderThan(statement.epoch);
+      if (statement.epoch < this.#oldest) this.#oldest = statement.epoch;
       this.#prepared.set(statement.name, statement.epoch);
       const named: PgQueryConfig = { name: statement.name, text: config, values };
       return (super.query(named) as Promise<unknown>).catch((error: unknown) => {
@@ -107,6 +123,7 @@ export function namingClient(Client: PgClientClass): PgClientClass {
     /** Deallocates this connection's statements of older epochs (queued ahead of the next query). */
     #dropOlderThan(current: number): void {
       const stale = [...this.#prepared].filter(([, e]) => e < current).map(([name]) => name);
+      this.#oldest = current;
       if (stale.length === 0) return;
       for (const name of stale) this.#prepared.delete(name);
       // Several statements in one simple-protocol query (no parameters), so one round trip. A failure

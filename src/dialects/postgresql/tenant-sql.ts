@@ -1,6 +1,12 @@
 import { TENANT_SETTING } from '../../security/row-level-security-flag.js';
 import type { ParsedStep } from '../../tenant/step-input.js';
-import { INSERT_INTO_STEPS, type SqlStatement, type StepTarget, type TenantSql } from '../tenant-sql.js';
+import {
+  INSERT_INTO_STEPS,
+  type SqlStatement,
+  type StepTarget,
+  type TenantSql,
+  workflowStepsSql,
+} from '../tenant-sql.js';
 
 // The steps of a new workflow in one statement whatever their number, their rows sent as one
 // jsonb array. Its text never changes, so it is prepared once per connection. A multi-row VALUES
@@ -113,4 +119,6 @@ export const postgresqlTenantSql: TenantSql = Object.freeze({
   },
 
   lockWorkflowScreenshots: 'select "id" from "screenshots" where "company_id" = ? and "workflow_id" = ? for update',
+
+  workflowSteps: workflowStepsSql('?'),
 });

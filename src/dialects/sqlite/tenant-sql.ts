@@ -1,6 +1,12 @@
 import type { SqlParam } from '../../executor/executor.js';
 import type { ParsedStep } from '../../tenant/step-input.js';
-import { INSERT_INTO_STEPS, type SqlStatement, type StepTarget, type TenantSql } from '../tenant-sql.js';
+import {
+  INSERT_INTO_STEPS,
+  type SqlStatement,
+  type StepTarget,
+  type TenantSql,
+  workflowStepsSql,
+} from '../tenant-sql.js';
 
 const STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
 // 12 parameters a row: 1000 rows stay far below SQLite's 32766 per statement.
@@ -58,4 +64,11 @@ export const sqliteTenantSql: TenantSql = Object.freeze({
   },
 
   lockWorkflowScreenshots: null,
+
+  // Once ANALYZE has written sqlite_stat4 (better-sqlite3 is built with it), SQLite chooses between
+  // the steps' indexes by looking the bound values up there, and marks the statement to be
+  // prepared again whenever they are bound anew: on every run (a one-step workflow's read cost 15×
+  // its planned-once cost). Unary `+` returns its operand unchanged, but the planner does not look
+  // an expression up; the `(workflow_id, step_number)` index still serves the read.
+  workflowSteps: workflowStepsSql('+?'),
 });
