@@ -8,6 +8,8 @@
 # with its reason on stderr; this script then fails too. .ci/run starts them all; the tests start
 # the ones they use through test/support/components.ts, so `npm test` needs no step of its own.
 set -euo pipefail
+# runuser, pgbouncer and pg_ctlcluster live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 action="${1:-}"
 case "$action" in start | stop) shift ;; *) echo "usage: scripts/components.sh start|stop [name...]" >&2; exit 2 ;; esac

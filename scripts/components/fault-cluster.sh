@@ -7,6 +7,8 @@
 #   restart  the server restart of the fault test (`pg_ctl restart -m fast`, what
 #            `pg_ctlcluster … restart` does for a Debian cluster); waits until it answers again
 set -euo pipefail
+# runuser, pgbouncer and pg_ctlcluster live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 # The server must not inherit the lock's descriptor (9), or it would hold the lock for its lifetime:
 # every command that starts it closes 9 for it.
 NAME=fault-cluster

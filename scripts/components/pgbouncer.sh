@@ -8,6 +8,8 @@
 # Debian's pgbouncer package may start its own service on 6432 from /etc/pgbouncer: that one is
 # left alone; this one has its own config, pidfile and socket directory under the state directory.
 set -euo pipefail
+# runuser, pgbouncer and pg_ctlcluster live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 name=pgbouncer
 port=6441
 root="${OVERLAY_COMPONENTS_DIR:-/tmp/overlay-db-components}"

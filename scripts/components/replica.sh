@@ -9,6 +9,8 @@
 #   standby-stop [fast|immediate]   stop the standby only (default fast)
 #   standby-start  start the standby again and wait until it streams (a row written now is visible)
 set -euo pipefail
+# runuser, pgbouncer and pg_ctlcluster live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 NAME=replica
 PRIMARY_PORT=5442
 STANDBY_PORT=5443

@@ -8,6 +8,8 @@
 #   start    make the certificates and initdb once, start if not running, wait; prints KEY=VALUE lines
 #   stop     stop it and remove its state
 set -euo pipefail
+# runuser, pgbouncer and pg_ctlcluster live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 NAME=tls-cluster
 PORT=5441
 MAJOR=15
