@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cli } from '../support/cli-in-process.js';
 import { component } from '../support/components.js';
 import { createTestDatabase, requestedDialects, type TestDatabase } from '../support/dialects.js';
 
@@ -8,17 +8,6 @@ import { createTestDatabase, requestedDialects, type TestDatabase } from '../sup
 // PgBouncer hands it a server connection that may still hold them: the CLI must not name its
 // statements (it runs a handful, so preparing them buys nothing).
 const bouncer = requestedDialects().includes('postgresql') ? await component('pgbouncer') : undefined;
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
 
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable') && bouncer)(
   'overlay-db through PgBouncer in transaction mode [postgresql]',

@@ -2,22 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cli as runInProcess } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
 
 const PASSWORD = 'dotenv-s3cret';
 
-async function cli(argv: string[], cwd: string, env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env,
-    cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string, env: Record<string, string> = {}) => runInProcess(argv, { cwd, env });
 
 // Issue 16: with DATABASE_URL only in .env, `upgrade head` migrated a brand-new ./app.db.
 describeEachDialect('overlay-db reads DATABASE_URL from .env in the working directory', (dialect) => {

@@ -1,21 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { MigrationError, openDatabase } from '../../src/index.js';
 import { rawQuery } from '../fixtures/alembic-fixture.js';
+import { cli } from '../support/cli-in-process.js';
 import { createTestDatabase, requestedDialects, type TestDatabase } from '../support/dialects.js';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
 
 // Issue 16 item 6: a failed (not refused) run must leave a SQLite file byte for byte as it was.
 // The run's transaction rolls back, but the library's connection had already switched the file

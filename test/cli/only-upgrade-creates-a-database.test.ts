@@ -2,20 +2,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cli as runInProcess } from '../support/cli-in-process.js';
 import { requestedDialects } from '../support/env.js';
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd?: string) => runInProcess(argv, { cwd });
 
 // Issue 16: `current`, `history` and `check` on a path with no file created a database there
 // (so did downgrade and adopt: only upgrade makes a database).

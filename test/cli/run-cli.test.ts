@@ -3,25 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
-import { runCli } from '../../src/cli/run-cli.js';
 import { INITIAL_MIGRATION } from '../../src/index.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery } from '../fixtures/alembic-fixture.js';
+import { cli } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, requestedDialects, type TestDatabase } from '../support/dialects.js';
 
 const PASSWORD = 's3cret-pw';
-
-/** Runs the CLI in-process and captures everything it writes. */
-async function cli(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: options.env ?? {},
-    cwd: options.cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
 
 describeEachDialect('overlay-db (in process)', (dialect) => {
   let target: TestDatabase;

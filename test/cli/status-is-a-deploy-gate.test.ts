@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEALTH_SUMMARY_INDEX_MIGRATION, INITIAL_MIGRATION } from '../../migrations/index.js';
-import { runCli } from '../../src/cli/run-cli.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery, snapshotDatabase } from '../fixtures/alembic-fixture.js';
+import { cli as runInProcess } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, requestedDialects, type TestDatabase } from '../support/dialects.js';
 
-async function cli(argv: string[], cwd?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd?: string) => runInProcess(argv, { cwd });
 
 // Issue 16 item 6: `overlay-db status` is a deploy gate, like `prisma migrate status`: it says
 // where the database is, exits 0 only when nothing is pending and the schema has not drifted.

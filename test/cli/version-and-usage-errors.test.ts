@@ -3,22 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cli as runInProcess } from '../support/cli-in-process.js';
 import { requestedDialects } from '../support/env.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-async function cli(argv: string[], cwd?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd?: string) => runInProcess(argv, { cwd });
 
 // Issue 16 item 6: `overlay-db --version`; an unknown option is a clean usage error; a revision
 // prefix that matches several migrations says "ambiguous".

@@ -1,20 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { INITIAL_MIGRATION, MigrationError, openDatabase } from '../../src/index.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery, snapshotDatabase } from '../fixtures/alembic-fixture.js';
+import { cli } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
 
 const REFUSAL = new RegExp(`made by the Python backend \\(Alembic revision ${FIXTURE_REVISION}\\).*overlay-db adopt`);
 

@@ -1,22 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { createMigrationRunner, MigrationError, openDatabase } from '../../src/index.js';
 import { rawQuery, snapshotDatabase } from '../fixtures/alembic-fixture.js';
+import { cli } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, requestedDialects, type TestDatabase } from '../support/dialects.js';
 import { failsHalfway, withExtra } from '../support/test-migrations.js';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
 
 const BOOKKEEPING = 'overlay_db_migrations';
 
