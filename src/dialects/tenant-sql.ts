@@ -68,6 +68,11 @@ export interface TenantSql {
    * so the planner does not look the values up in `sqlite_stat4` (see `sqlite/tenant-sql.ts`).
    */
   readonly workflowSteps: string;
+  /**
+   * The select of a company's users by id, every column `mapRows` reads (one parameter: the
+   * company id), its id compared as {@link workflowSteps} compares them.
+   */
+  readonly companyUsers: string;
 }
 
 /**
@@ -78,4 +83,14 @@ export interface TenantSql {
  */
 export function workflowStepsSql(id: string): string {
   return `select ${readColumns('steps')} from "steps" where "workflow_id" = ${id} and "company_id" = ${id} order by "step_number" asc`;
+}
+
+/**
+ * {@link TenantSql.companyUsers} with the company id compared as `id` (`?`, or `+?` on SQLite).
+ *
+ * @example
+ * const sql = companyUsersSql('?'); // select "id", … from "users" where "company_id" = ? order by "id" asc
+ */
+export function companyUsersSql(id: string): string {
+  return `select ${readColumns('users')} from "users" where "company_id" = ${id} order by "id" asc`;
 }

@@ -8,7 +8,6 @@ import type { TenantContext } from './tenant-context.js';
 
 // The password hash is not among the columns read.
 const SELECT_USER_SQL = `select ${readColumns('users')} from "users" where "id" = ? and "company_id" = ?`;
-const SELECT_USERS_SQL = `select ${readColumns('users')} from "users" where "company_id" = ? order by "id" asc`;
 
 /**
  * A user as the tenant scope returns it: never with its password hash.
@@ -73,7 +72,7 @@ export class UserRepository {
   async list(): Promise<PublicUser[]> {
     const ctx = this.#ctx;
     return guard('Listing users', async () =>
-      mapRows(ctx.references(), User, await query(ctx.em, SELECT_USERS_SQL, [ctx.companyId], READ)).map(
+      mapRows(ctx.references(), User, await query(ctx.em, ctx.dialect.tenant.companyUsers, [ctx.companyId], READ)).map(
         withoutPasswordHash,
       ),
     );

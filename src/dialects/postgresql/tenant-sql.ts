@@ -1,6 +1,7 @@
 import { TENANT_SETTING } from '../../security/row-level-security-flag.js';
 import type { ParsedStep } from '../../tenant/step-input.js';
 import {
+  companyUsersSql,
   INSERT_INTO_STEPS,
   type SqlStatement,
   type StepTarget,
@@ -121,4 +122,5 @@ export const postgresqlTenantSql: TenantSql = Object.freeze({
   lockWorkflowScreenshots: 'select "id" from "screenshots" where "company_id" = ? and "workflow_id" = ? for update',
 
   workflowSteps: workflowStepsSql('?'),
+  companyUsers: companyUsersSql('?'),
 });

@@ -1,6 +1,7 @@
 import type { SqlParam } from '../../executor/executor.js';
 import type { ParsedStep } from '../../tenant/step-input.js';
 import {
+  companyUsersSql,
   INSERT_INTO_STEPS,
   type SqlStatement,
   type StepTarget,
@@ -71,4 +72,5 @@ export const sqliteTenantSql: TenantSql = Object.freeze({
   // its planned-once cost). Unary `+` returns its operand unchanged, but the planner does not look
   // an expression up; the `(workflow_id, step_number)` index still serves the read.
   workflowSteps: workflowStepsSql('+?'),
+  companyUsers: companyUsersSql('+?'),
 });
