@@ -14,69 +14,66 @@ const WORKFLOWS_PER_COMPANY = 40;
 // steps are read by every getWithSteps and steps.listByWorkflow: with a workflow of one step, the
 // preparation is most of the statement's cost, so a statement prepared on every run shows.
 const runs = requestedDialects().includes('sqlite') && loadBetterSqlite3() !== undefined;
-(runs ? describe : describe.skip)(
-  'tenant reads on an ANALYZEd SQLite database [sqlite, better-sqlite3]',
-  () => {
-    let db: Database;
-    let file: string;
-    let dispose: () => Promise<void>;
-    let acme: SeededCompany;
-    let workflowId: number;
+(runs ? describe : describe.skip)('tenant reads on an ANALYZEd SQLite database [sqlite, better-sqlite3]', () => {
+  let db: Database;
+  let file: string;
+  let dispose: () => Promise<void>;
+  let acme: SeededCompany;
+  let workflowId: number;
 
-    beforeAll(async () => {
-      const opened = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' });
-      ({ db, dispose } = opened);
-      file = opened.target.name;
-      for (let c = 0; c < COMPANIES; c++) {
-        acme = await seedCompany(db, `Company ${c}`);
-        const t = db.forCompany(acme.companyId);
-        for (let w = 0; w < WORKFLOWS_PER_COMPANY; w++) {
-          const steps = Array.from({ length: 1 + (w % 4) }, () => stepInput());
-          const wf = await t.workflows.create({
-            name: `W${w}`,
-            startingUrl: 'https://a.test',
-            createdBy: acme.adminId,
-            steps,
-          });
-          if (steps.length === 1) workflowId = wf.id;
-        }
-      }
-      await sql(db, 'analyze');
-    });
-    afterAll(async () => dispose());
-
-    it('getWithSteps and steps.listByWorkflow send statements that are not prepared again on every call', async () => {
+  beforeAll(async () => {
+    const opened = await openTestDatabase('sqlite', { sqliteDriver: 'better-sqlite3' });
+    ({ db, dispose } = opened);
+    file = opened.target.name;
+    for (let c = 0; c < COMPANIES; c++) {
+      acme = await seedCompany(db, `Company ${c}`);
       const t = db.forCompany(acme.companyId);
-      const sent: { sql: string; params: readonly unknown[] }[] = [];
-      observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
-      try {
-        expect((await t.workflows.getWithSteps(workflowId))?.steps).toHaveLength(1);
-        expect(await t.steps.listByWorkflow(workflowId)).toHaveLength(1);
-      } finally {
-        observeStatements(db.orm.config, () => undefined);
+      for (let w = 0; w < WORKFLOWS_PER_COMPANY; w++) {
+        const steps = Array.from({ length: 1 + (w % 4) }, () => stepInput());
+        const wf = await t.workflows.create({
+          name: `W${w}`,
+          startingUrl: 'https://a.test',
+          createdBy: acme.adminId,
+          steps,
+        });
+        if (steps.length === 1) workflowId = wf.id;
       }
-      expect(sent).toHaveLength(3);
-      const ratios = stat4CostRatios(file, sent);
-      // Prepared on every run: 15× (measured); planned once: about 1×.
-      for (const [k, ratio] of ratios.entries()) {
-        expect(ratio, `${ratio.toFixed(2)}× with sqlite_stat4: ${sent[k].sql}`).toBeLessThan(2);
-      }
-    });
+    }
+    await sql(db, 'analyze');
+  });
+  afterAll(async () => dispose());
 
-    it('users.list sends a statement that is not prepared again on every call', async () => {
-      const t = db.forCompany(acme.companyId);
-      const sent: { sql: string; params: readonly unknown[] }[] = [];
-      observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
-      try {
-        expect((await t.users.list()).length).toBeGreaterThan(0);
-      } finally {
-        observeStatements(db.orm.config, () => undefined);
-      }
-      expect(sent).toHaveLength(1);
-      const ratios = stat4CostRatios(file, sent);
-      for (const [k, ratio] of ratios.entries()) {
-        expect(ratio, `${ratio.toFixed(2)}× with sqlite_stat4: ${sent[k].sql}`).toBeLessThan(2);
-      }
-    });
-  },
-);
+  it('getWithSteps and steps.listByWorkflow send statements that are not prepared again on every call', async () => {
+    const t = db.forCompany(acme.companyId);
+    const sent: { sql: string; params: readonly unknown[] }[] = [];
+    observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
+    try {
+      expect((await t.workflows.getWithSteps(workflowId))?.steps).toHaveLength(1);
+      expect(await t.steps.listByWorkflow(workflowId)).toHaveLength(1);
+    } finally {
+      observeStatements(db.orm.config, () => undefined);
+    }
+    expect(sent).toHaveLength(3);
+    const ratios = stat4CostRatios(file, sent);
+    // Prepared on every run: 15× (measured); planned once: about 1×.
+    for (const [k, ratio] of ratios.entries()) {
+      expect(ratio, `${ratio.toFixed(2)}× with sqlite_stat4: ${sent[k].sql}`).toBeLessThan(2);
+    }
+  });
+
+  it('users.list sends a statement that is not prepared again on every call', async () => {
+    const t = db.forCompany(acme.companyId);
+    const sent: { sql: string; params: readonly unknown[] }[] = [];
+    observeStatements(db.orm.config, (event) => sent.push({ sql: event.sql, params: [...event.params] }));
+    try {
+      expect((await t.users.list()).length).toBeGreaterThan(0);
+    } finally {
+      observeStatements(db.orm.config, () => undefined);
+    }
+    expect(sent).toHaveLength(1);
+    const ratios = stat4CostRatios(file, sent);
+    for (const [k, ratio] of ratios.entries()) {
+      expect(ratio, `${ratio.toFixed(2)}× with sqlite_stat4: ${sent[k].sql}`).toBeLessThan(2);
+    }
+  });
+});
