@@ -121,6 +121,17 @@ describeEachDialect('services: dedupeScreenshot', (dialect) => {
     expect(next.screenshot.id).toBe(first.screenshot.id + 1);
   });
 
+  it('never gives a new screenshot the id of a deleted one (its storage key would name the old object)', async () => {
+    const first = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
+    const em = db.fork();
+    await em.nativeDelete(Screenshot, { id: first.screenshot.id });
+    const next = await dedupeScreenshot(db, { companyId, workflowId, content: JPEG_5X3 });
+    expect(next.screenshot.id).toBe(first.screenshot.id + 1);
+    expect(next.screenshot.storageKey).toBe(
+      `companies/${companyId}/workflows/${workflowId}/screenshots/${next.screenshot.id}.jpg`,
+    );
+  });
+
   it('shares a row across the workflows of one company: the first upload owns it', async () => {
     const other = await makeWorkflow(db, companyId, 'Refund');
     const first = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
@@ -167,10 +178,13 @@ describeEachDialect('services: dedupeScreenshot', (dialect) => {
     expect((await rows()).map((r) => r.id)).toEqual([stored.screenshot.id]);
   });
 
-  it('checks the workflow and finds a stored image in one statement; a new one adds one transaction', async () => {
+  it('checks the workflow and finds a stored image in one statement; a new one adds one insert, key included', async () => {
     const statements = recordStatements(db);
-    await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
-    expect(statements.map((s) => s.sql.split(' ')[0])).toEqual(['select', 'begin', 'insert', 'update', 'commit']);
+    const stored = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
+    expect(statements.map((s) => s.sql.split(' ')[0])).toEqual(['select', 'insert']);
+    expect(stored.screenshot.storageKey).toBe(
+      `companies/${companyId}/workflows/${workflowId}/screenshots/${stored.screenshot.id}.png`,
+    );
     statements.length = 0;
     const again = await dedupeScreenshot(db, { companyId, workflowId, content: PNG_3X2 });
     expect(again.deduplicated).toBe(true);
