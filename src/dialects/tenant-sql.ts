@@ -73,6 +73,39 @@ export interface TenantSql {
    * company id), its id compared as {@link workflowSteps} compares them.
    */
   readonly companyUsers: string;
+  /**
+   * The one statement that stores a new screenshot with its storage key, or does nothing when the
+   * company has the hash already (see {@link insertScreenshotSql} for its parameters). The id is
+   * drawn inside the statement, so the key that names it is written with the row: no second
+   * statement, no transaction around the two.
+   */
+  readonly insertScreenshot: string;
+}
+
+/** A bound parameter of `type` as the dialect writes it (`?::int` on PostgreSQL, `?` on SQLite). */
+export type TypedParam = (type: 'int' | 'text') => string;
+
+/**
+ * {@link TenantSql.insertScreenshot} from the dialect's select of the next screenshot id (one row,
+ * one column `id`, an id never given before) and its typed parameters. Parameters, in order:
+ * company id, workflow id, hash, key prefix, key suffix (the key is prefix + id + suffix), the
+ * given storage URL or null, URL prefix, URL suffix (the URL, when none is given, is prefix + id +
+ * suffix), file size, width, height, format. Returns the row's read columns, or no row on a conflict.
+ *
+ * @example
+ * const sql = insertScreenshotSql('select nextval(…) as "id"', (type) => `?::${type}`);
+ */
+export function insertScreenshotSql(nextId: string, param: TypedParam): string {
+  const text = param('text');
+  const int = param('int');
+  // `where true`: SQLite reads an upsert's `select … from x on conflict` as a join without it.
+  return (
+    'insert into "screenshots" ("id", "company_id", "workflow_id", "hash", "storage_key", "storage_url", ' +
+    '"file_size", "width", "height", "format") ' +
+    `select n."id", ${int}, ${int}, ${text}, ${text} || n."id" || ${text}, ` +
+    `coalesce(${text}, ${text} || n."id" || ${text}), ${int}, ${int}, ${int}, ${text} ` +
+    `from (${nextId}) as n where true on conflict ("company_id", "hash") do nothing returning ${readColumns('screenshots')}`
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { convertError } from '../database/convert-error.js';
 import { SCREENSHOT_FORMATS, Screenshot, type ScreenshotFormat } from '../entities/screenshot.js';
 import { CrossTenantReferenceError, DatabaseError, InvalidInputError } from '../errors.js';
-import { query, transaction, withConnection } from '../executor/executor.js';
+import { dialectOfEm, query, withConnection } from '../executor/executor.js';
 import { assertCompanyId } from '../tenant/assert-company-id.js';
 import { mapRows } from '../tenant/map-rows.js';
 import { readColumns } from '../tenant/read-columns.js';
@@ -18,7 +18,7 @@ import {
 } from '../validation/validators.js';
 import { readImageHeader } from './image-header.js';
 import { requireScreenshotHash, screenshotHash } from './screenshot-hash.js';
-import { screenshotStorageKey } from './screenshot-storage-key.js';
+import { storageKeyAround } from './screenshot-storage-key.js';
 import { type ServiceTarget, toEntityManager } from './to-entity-manager.js';
 
 /**
@@ -99,7 +99,6 @@ export interface DedupeScreenshotResult {
 
 const INSERT_ATTEMPTS = 3;
 const MAX_INT = 2 ** 31 - 1;
-const PENDING = 'pending';
 const SCREENSHOT_COLUMNS = readColumns('screenshots');
 // One statement checks the workflow and finds the company's row for the hash: a row whose
 // `workflow_owned` says whether the workflow is the company's (its screenshot columns null), and
@@ -112,16 +111,11 @@ const LOOKUP_SQL =
   `union all select ${SCREENSHOT_COLUMNS.replace(/"[a-z_]+"/g, (column) => `null as ${column}`)}, ` +
   'exists (select 1 from "workflows" where "id" = ? and "company_id" = ?) as "workflow_owned"';
 const SELECT_SCREENSHOT_SQL = `select ${SCREENSHOT_COLUMNS} from "screenshots" where "company_id" = ? and "hash" = ?`;
-const INSERT_SCREENSHOT_SQL =
-  'insert into "screenshots" ("company_id", "workflow_id", "hash", "storage_key", "storage_url", "file_size", ' +
-  '"width", "height", "format") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict ("company_id", "hash") do nothing returning "id"';
-const SET_STORAGE_KEY_SQL = `update "screenshots" set "storage_key" = ?, "storage_url" = ? where "id" = ? and "company_id" = ? returning ${SCREENSHOT_COLUMNS}`;
-
 /**
  * Records a screenshot once per company and image: the first call for a (company, hash) inserts a
  * row, every later one returns that row with `deduplicated: true`. Concurrent calls, on any number
  * of connections, leave one row and all return its id. A new row gets its storage key
- * (`companies/{c}/workflows/{w}/screenshots/{id}.{jpg|png}`) in the transaction that inserts it.
+ * (`companies/{c}/workflows/{w}/screenshots/{id}.{jpg|png}`) from the statement that inserts it.
  * The same image in another company is that company's own row.
  *
  * @throws TENANT_REQUIRED for a bad companyId; INVALID_INPUT (with the field) for bad input: not a
@@ -185,48 +179,32 @@ export async function dedupeScreenshot(
         screenshot: mapRows(refs, Screenshot, [found])[0],
         deduplicated: true,
       };
+    // One statement inserts the row with its storage key, or does nothing when another call stored
+    // the hash first (the unique (company_id, hash) index settles races); then that row is read.
     // A row seen by the conflict but deleted (with its workflow) before the select is looked for again.
+    const key = storageKeyAround({ companyId, workflowId, format: image.format });
+    const urlPrefix = storageBaseUrl == null ? key.prefix : `${storageBaseUrl.replace(/\/+$/, '')}/${key.prefix}`;
+    const insert = dialectOfEm(em).tenant.insertScreenshot;
     for (let attempt = 1; attempt <= INSERT_ATTEMPTS; attempt++) {
-      const insert = async (): Promise<DedupeScreenshotResult | null> => {
-        // One statement that inserts or does nothing: the unique (company_id, hash) index settles races.
-        const inserted = await query(em, INSERT_SCREENSHOT_SQL, [
-          companyId,
-          workflowId,
-          image.hash,
-          PENDING,
-          PENDING,
-          image.fileSize,
-          image.width,
-          image.height,
-          image.format,
-        ]);
-        if (inserted.length > 0) {
-          const id = Number(inserted[0].id);
-          const storageKey = screenshotStorageKey({ companyId, workflowId, screenshotId: id, format: image.format });
-          const rows = await query(em, SET_STORAGE_KEY_SQL, [storageKey, deriveUrl(storageKey), id, companyId]);
-          return {
-            screenshot: mapRows(refs, Screenshot, rows)[0],
-            deduplicated: false,
-          };
-        }
-        const rows = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
-        return rows.length > 0
-          ? {
-              screenshot: mapRows(refs, Screenshot, rows)[0],
-              deduplicated: true,
-            }
-          : null;
-      };
-      const result = await transaction(em, insert);
-      if (result) return result;
+      const inserted = await query(em, insert, [
+        companyId,
+        workflowId,
+        image.hash,
+        key.prefix,
+        key.suffix,
+        storageUrl ?? null,
+        urlPrefix,
+        key.suffix,
+        image.fileSize,
+        image.width,
+        image.height,
+        image.format,
+      ]);
+      if (inserted.length > 0) return { screenshot: mapRows(refs, Screenshot, inserted)[0], deduplicated: false };
+      const rows = await query(em, SELECT_SCREENSHOT_SQL, [companyId, image.hash]);
+      if (rows.length > 0) return { screenshot: mapRows(refs, Screenshot, rows)[0], deduplicated: true };
     }
     throw new DatabaseError('The screenshot kept being deleted while it was being recorded; retry the call');
-  }
-
-  function deriveUrl(storageKey: string): string {
-    if (storageUrl != null) return storageUrl;
-    if (storageBaseUrl != null) return `${storageBaseUrl.replace(/\/+$/, '')}/${storageKey}`;
-    return storageKey;
   }
 }
 

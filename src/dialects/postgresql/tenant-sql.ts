@@ -3,6 +3,7 @@ import type { ParsedStep } from '../../tenant/step-input.js';
 import {
   companyUsersSql,
   INSERT_INTO_STEPS,
+  insertScreenshotSql,
   type SqlStatement,
   type StepTarget,
   type TenantSql,
@@ -123,4 +124,10 @@ export const postgresqlTenantSql: TenantSql = Object.freeze({
 
   workflowSteps: workflowStepsSql('?'),
   companyUsers: companyUsersSql('?'),
+  // The column's own sequence (found through the search path, as the table is): the id it would
+  // have drawn as the default, drawn first so the key can name it.
+  insertScreenshot: insertScreenshotSql(
+    `select nextval(pg_get_serial_sequence('"screenshots"', 'id'))::int as "id"`,
+    (type) => `?::${type}`,
+  ),
 });

@@ -3,6 +3,7 @@ import type { ParsedStep } from '../../tenant/step-input.js';
 import {
   companyUsersSql,
   INSERT_INTO_STEPS,
+  insertScreenshotSql,
   type SqlStatement,
   type StepTarget,
   type TenantSql,
@@ -73,4 +74,13 @@ export const sqliteTenantSql: TenantSql = Object.freeze({
   // an expression up; the `(workflow_id, step_number)` index still serves the read.
   workflowSteps: workflowStepsSql('+?'),
   companyUsers: companyUsersSql('+?'),
+  // The id AUTOINCREMENT would give: past both the largest id ever used (sqlite_sequence, which
+  // has no row before the table's first insert) and the largest present, so a deleted
+  // screenshot's id, which its storage key names, is never given again. The statement holds the
+  // write lock while it reads them, so no other writer draws the same id.
+  insertScreenshot: insertScreenshotSql(
+    'select max(coalesce((select "seq" from "sqlite_sequence" where "name" = \'screenshots\'), 0), ' +
+      'coalesce((select max("id") from "screenshots"), 0)) + 1 as "id"',
+    () => '?',
+  ),
 });
