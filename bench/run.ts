@@ -6,10 +6,11 @@
 // (the 10,000 vs 1,000,000 workflow comparison), --concurrency (32 concurrent callers per
 // competitor, see concurrency.ts; writes bench/concurrency.json), --no-startup (skip the start-up
 // comparison), --startup-only, --no-build (start-up against the existing dist/), --only
-// <operation> (one operation). Only a full run rewrites bench/results.json.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// <operation> (one operation). Only a full run (both dialects, not --quick, not --only) rewrites
+// its results file (bench/results.json, startup.json, concurrency.json, scale.json) and its entry
+// in bench/run-info.json (date, cores, load average, versions); `npx tsx bench/report.ts --write`
+// then puts their tables in the README.
+import { writeFileSync } from 'node:fs';
 import { type Dialect, openDatabase } from '../src/index.js';
 import { kindOf, openSides, type Side } from './competitors.js';
 import { runConcurrency } from './concurrency.js';
@@ -18,6 +19,7 @@ import { type DatasetSpec, datasetIds, seed } from './dataset.js';
 import { median } from './median.js';
 import { OPERATION_NAMES, type OperationName, PER_ROUND } from './ops.js';
 import type { RawDriver } from './raw-driver.js';
+import { loadAverage, recordRunInfo, versions } from './run-info.js';
 import { runScale } from './scale.js';
 import { measureStartup } from './startup.js';
 
@@ -234,11 +236,19 @@ function printTable(results: BenchResult[]): void {
 async function main(): Promise<void> {
   if (args.includes('--concurrency')) {
     const results = await runConcurrency(dialects, quick ? QUICK : FULL, { quick });
-    if (!quick) writeFileSync(new URL('./concurrency.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    if (!quick && dialectArg === undefined) {
+      writeFileSync(new URL('./concurrency.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+      recordRunInfo('concurrency', loadAtStart);
+    }
     return;
   }
   if (scale) {
-    for (const dialect of dialects) await runScale(dialect, { quick });
+    const results = [];
+    for (const dialect of dialects) results.push(await runScale(dialect, { quick }));
+    if (!quick && dialectArg === undefined) {
+      writeFileSync(new URL('./scale.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+      recordRunInfo('scale', loadAtStart);
+    }
     return;
   }
   if (!args.includes('--startup-only')) {
@@ -246,12 +256,13 @@ async function main(): Promise<void> {
     for (const dialect of dialects) results.push(...(await benchDialect(dialect)));
     printTable(results);
     const file = new URL('./results.json', import.meta.url);
-    if (only === undefined && !quick) {
+    if (only === undefined && !quick && dialectArg === undefined) {
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+      recordRunInfo('hotPaths', loadAtStart);
       console.log(`\nwrote ${file.pathname}`);
     } else {
       // One operation, or the tiny data set, is a probe, not a run: the full run's results stay.
-      console.log(`\n${quick ? '--quick' : '--only'}: ${file.pathname} left as it was`);
+      console.log(`\n${quick ? '--quick' : only ? '--only' : '--dialect'}: ${file.pathname} left as it was`);
     }
   }
   if (!args.includes('--no-startup')) {
@@ -273,40 +284,21 @@ async function main(): Promise<void> {
       }
     }
     // Three child processes per side (--quick) are a probe too.
-    if (!quick) writeFileSync(new URL('./startup.json', import.meta.url), `${JSON.stringify(startup, null, 2)}\n`);
+    if (!quick && dialectArg === undefined) {
+      writeFileSync(new URL('./startup.json', import.meta.url), `${JSON.stringify(startup, null, 2)}\n`);
+      recordRunInfo('startup', loadAtStart);
+    }
   }
 }
 
-/** The competitors' versions as installed (printed with every run, for the README's tables). */
-function versions(): string {
-  const require = createRequire(import.meta.url);
-  const betterSqlite = createRequire(require.resolve('@mikro-orm/sqlite'));
-  // Some packages export no package.json: walk up from the entry point to the package's own.
-  const of = (req: NodeJS.Require, name: string) => {
-    let dir = dirname(req.resolve(name));
-    while (
-      !existsSync(join(dir, 'package.json')) ||
-      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
-    ) {
-      if (dir === dirname(dir)) return 'unknown';
-      dir = dirname(dir);
-    }
-    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
-  };
-  return [
-    `node ${process.versions.node}`,
-    `better-sqlite3 ${of(betterSqlite, 'better-sqlite3')}`,
-    `pg ${of(require, 'pg')}`,
-    `kysely ${of(require, 'kysely')}`,
-    `drizzle-orm ${of(require, 'drizzle-orm')}`,
-    `@mikro-orm/core ${of(require, '@mikro-orm/core')}`,
-  ].join(', ');
-}
-
-const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`${versions()}\nload average at start: ${load()}`);
+const loadAtStart = loadAverage();
+console.log(
+  `${Object.entries(versions())
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ')}\nload average at start: ${loadAtStart}`,
+);
 main()
-  .then(() => console.log(`\nload average at end: ${load()}`))
+  .then(() => console.log(`\nload average at end: ${loadAverage()}`))
   .catch((error) => {
     console.error(error);
     process.exit(1);

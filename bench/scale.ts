@@ -114,8 +114,15 @@ async function pageBigTenant(db: Database, company: number): Promise<NonNullable
 
 type Memory = { pages: number; rows: number; firstQuarterPeakMb: number; peakMb: number } | undefined;
 
+/** One dialect's scale run: the operations at both sizes, and paging the big tenant's workflows. */
+export interface ScaleRun {
+  dialect: Dialect;
+  results: ScaleResult[];
+  memory: Memory;
+}
+
 /** Runs the comparison on one dialect and prints it. */
-export async function runScale(dialect: Dialect, options: { quick: boolean }): Promise<ScaleResult[]> {
+export async function runScale(dialect: Dialect, options: { quick: boolean }): Promise<ScaleRun> {
   const log = (s: string) => console.log(s);
   // Health logs arrive at the same rate in both (about 500 a day): the large history is 2,000
   // days deep, so both 30-day windows hold the same number of runs; only the history grows.
@@ -189,5 +196,5 @@ export async function runScale(dialect: Dialect, options: { quick: boolean }): P
       `paging one tenant: ${memory.rows} workflows in ${memory.pages} pages of 100; peak RSS ${memory.firstQuarterPeakMb} MB in the first quarter, ${memory.peakMb} MB overall`,
     );
   }
-  return results;
+  return { dialect, results, memory };
 }
