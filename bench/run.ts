@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     }
   }
   if (!args.includes('--no-startup')) {
-    console.log('\nstart-up (process start → first query), built package vs plain MikroORM.init:');
+    console.log('\nstart-up (process start → first query), built package vs plain MikroORM.init and Kysely:');
     const startup = [];
     for (const dialect of dialects) {
       const target = await freshDatabase(dialect);
@@ -274,10 +274,10 @@ async function main(): Promise<void> {
         const db = await openDatabase({ url: target.url, migrate: true });
         await db.close();
         startup.push(
-          await measureStartup(dialect, target, {
+          ...(await measureStartup(dialect, target, {
             runs: quick ? 3 : 15,
             build: !args.includes('--no-build') && startup.length === 0,
-          }),
+          })),
         );
       } finally {
         await target.drop();

@@ -1,9 +1,13 @@
 // Start-up: time from process start to the first query, in fresh child processes, for the built
-// package (`openDatabase` from dist/) and for a plain `MikroORM.init` of the same entities loaded
-// with `import` (a host's own setup, no library). The sides run in turn, round after round; each
-// ratio is the median of the per-round ratios, as in the hot-path bench.
+// package (`openDatabase` from dist/), a plain `MikroORM.init` of the same entities loaded with
+// `import` (a host's own setup, no library; with and without the Migrator extension), and Kysely
+// on the same driver (better-sqlite3 / pg). Every side starts three ways each round: without
+// NODE_COMPILE_CACHE, with it pointing at an empty directory (the first start, which fills it),
+// and again with that directory filled (a later start). The sides run in turn, round after round;
+// each ratio is the median of the per-round ratios, as in the hot-path bench.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../src/index.js';
@@ -11,18 +15,27 @@ import { median } from './median.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** How a child process starts: no compile cache, an empty one (first start) or a filled one (later start). */
+export type StartMode = 'no-cache' | 'cache-first-start' | 'cache-later-start';
+const MODES: StartMode[] = ['no-cache', 'cache-first-start', 'cache-later-start'];
+
 export interface StartupResult {
   dialect: Dialect;
-  /** `openDatabase`. */
+  mode: StartMode;
+  /** `openDatabase` from the built package. */
   libraryMs: number;
   /** Plain `MikroORM.init` with the entities only. */
   plainMikroOrmMs: number;
-  /** libraryMs / plainMikroOrmMs. */
+  /** libraryMs / plainMikroOrmMs (target ≤ 0.7). */
   ratio: number;
   /** Plain `MikroORM.init` with the Migrator extension registered, as a host that migrates sets it up. */
   plainWithMigratorMs: number;
   /** libraryMs / plainWithMigratorMs. */
   ratioWithMigrator: number;
+  /** Kysely on the same driver, its first query. */
+  kyselyMs: number;
+  /** libraryMs / kyselyMs (target ≤ 1.5). */
+  ratioToKysely: number;
 }
 
 // performance.now() counts from the process's time origin (its start), so the child reports
@@ -53,22 +66,44 @@ await orm.close(true);
 `;
 }
 
-function runChild(file: string): number {
-  const out = spawnSync(process.execPath, [file], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, MIKRO_ORM_ENV: '' },
-  });
+/** Kysely as its docs set it up, on the driver the library runs on: better-sqlite3 (as @mikro-orm/sqlite installs it) or a pg pool. */
+function kyselyScript(dialect: Dialect, url: string): string {
+  const require = createRequire(import.meta.url);
+  const kysely = JSON.stringify(require.resolve('kysely'));
+  if (dialect === 'sqlite') {
+    const betterSqlite = JSON.stringify(createRequire(require.resolve('@mikro-orm/sqlite')).resolve('better-sqlite3'));
+    return `import { Kysely, SqliteDialect, sql } from ${kysely};
+import Database from ${betterSqlite};
+const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(${JSON.stringify(url.replace('sqlite:///', ''))}) }) });
+await sql\`select 1\`.execute(db);
+process.stdout.write(String(performance.now()));
+await db.destroy();
+`;
+  }
+  return `import { Kysely, PostgresDialect, sql } from ${kysely};
+import pg from ${JSON.stringify(require.resolve('pg'))};
+const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ${JSON.stringify(url)} }) }) });
+await sql\`select 1\`.execute(db);
+process.stdout.write(String(performance.now()));
+await db.destroy();
+`;
+}
+
+function runChild(file: string, compileCache: string | undefined): number {
+  const env: NodeJS.ProcessEnv = { ...process.env, MIKRO_ORM_ENV: '' };
+  delete env.NODE_COMPILE_CACHE;
+  if (compileCache !== undefined) env.NODE_COMPILE_CACHE = compileCache;
+  const out = spawnSync(process.execPath, [file], { cwd: ROOT, encoding: 'utf8', env });
   if (out.status !== 0) throw new Error(`start-up child failed: ${out.stderr}`);
   return Number(out.stdout.trim());
 }
 
-/** Builds the package (npm run build) unless `build` is false, then compares start-up times. */
+/** Builds the package (npm run build) unless `build` is false, then compares start-up times in each {@link StartMode}. */
 export async function measureStartup(
   dialect: Dialect,
   target: { url: string },
   options: { runs: number; build: boolean },
-): Promise<StartupResult> {
+): Promise<StartupResult[]> {
   if (options.build || !existsSync(join(ROOT, 'dist/index.js'))) {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
   }
@@ -92,43 +127,63 @@ export async function measureStartup(
       ],
       { cwd: ROOT },
     );
-    const lib = join(dir, 'library.mjs');
-    const plain = join(dir, 'plain.mjs');
-    writeFileSync(lib, libraryScript(target.url));
-    writeFileSync(plain, plainScript(dialect, target.url, entitiesFile));
-    const plainMigrator = join(dir, 'plain-migrator.mjs');
-    writeFileSync(plainMigrator, plainScript(dialect, target.url, entitiesFile, true));
-    const sides = {
-      library: () => runChild(lib),
-      plain: () => runChild(plain),
-      plainWithMigrator: () => runChild(plainMigrator),
+    const scripts = {
+      library: libraryScript(target.url),
+      plain: plainScript(dialect, target.url, entitiesFile),
+      plainWithMigrator: plainScript(dialect, target.url, entitiesFile, true),
+      kysely: kyselyScript(dialect, target.url),
     };
-    type Side = keyof typeof sides;
-    const times = Object.fromEntries(Object.keys(sides).map((side) => [side, [] as number[]])) as Record<
-      Side,
-      number[]
-    >;
-    // One untimed round: the disk cache warm.
-    for (const run of Object.values(sides)) run();
-    for (let i = 0; i < options.runs; i++) {
-      for (const [side, run] of Object.entries(sides) as [Side, () => number][]) times[side].push(run());
+    type Side = keyof typeof scripts;
+    const files = {} as Record<Side, string>;
+    for (const [side, text] of Object.entries(scripts) as [Side, string][]) {
+      files[side] = join(dir, `${side}.mjs`);
+      writeFileSync(files[side], text);
     }
-    const ms = (side: Side) => Math.round(median(times[side]));
-    const ratio = (side: Side, base: Side) => Number(median(times[side].map((t, i) => t / times[base][i])).toFixed(2));
-    const result: StartupResult = {
-      dialect,
-      libraryMs: ms('library'),
-      plainMikroOrmMs: ms('plain'),
-      ratio: ratio('library', 'plain'),
-      plainWithMigratorMs: ms('plainWithMigrator'),
-      ratioWithMigrator: ratio('library', 'plainWithMigrator'),
+    const sides = Object.keys(scripts) as Side[];
+    const times = Object.fromEntries(
+      MODES.map((mode) => [mode, Object.fromEntries(sides.map((side) => [side, [] as number[]]))]),
+    ) as Record<StartMode, Record<Side, number[]>>;
+    let caches = 0;
+    // One round: each side starts without a cache, then with an empty one, then with it filled.
+    const round = (record: boolean) => {
+      for (const side of sides) {
+        const cache = join(dir, `cache-${caches++}`);
+        const noCache = runChild(files[side], undefined);
+        const first = runChild(files[side], cache);
+        const later = runChild(files[side], cache);
+        rmSync(cache, { recursive: true, force: true });
+        if (!record) continue;
+        times['no-cache'][side].push(noCache);
+        times['cache-first-start'][side].push(first);
+        times['cache-later-start'][side].push(later);
+      }
     };
-    console.log(
-      `  start-up [${dialect}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
-        `(ratio ${result.ratio.toFixed(2)}); with the Migrator extension ${result.plainWithMigratorMs} ms ` +
-        `(ratio ${result.ratioWithMigrator.toFixed(2)}); median of ${options.runs} rounds of child processes`,
-    );
-    return result;
+    // One untimed round: the disk cache warm.
+    round(false);
+    for (let i = 0; i < options.runs; i++) round(true);
+    return MODES.map((mode) => {
+      const of = times[mode];
+      const ms = (side: Side) => Math.round(median(of[side]));
+      const ratio = (side: Side, base: Side) => Number(median(of[side].map((t, i) => t / of[base][i])).toFixed(2));
+      const result: StartupResult = {
+        dialect,
+        mode,
+        libraryMs: ms('library'),
+        plainMikroOrmMs: ms('plain'),
+        ratio: ratio('library', 'plain'),
+        plainWithMigratorMs: ms('plainWithMigrator'),
+        ratioWithMigrator: ratio('library', 'plainWithMigrator'),
+        kyselyMs: ms('kysely'),
+        ratioToKysely: ratio('library', 'kysely'),
+      };
+      console.log(
+        `  start-up [${dialect}, ${mode}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
+          `(ratio ${result.ratio.toFixed(2)} ${result.ratio <= 0.7 ? '✓' : '✗'}); with the Migrator ${result.plainWithMigratorMs} ms ` +
+          `(${result.ratioWithMigrator.toFixed(2)}); Kysely ${result.kyselyMs} ms (ratio ${result.ratioToKysely.toFixed(2)} ` +
+          `${result.ratioToKysely <= 1.5 ? '✓' : '✗'}); median of ${options.runs} rounds of child processes`,
+      );
+      return result;
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
