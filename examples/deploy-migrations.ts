@@ -8,7 +8,7 @@
 // The same from a shell, with the CLI that ships in the package (exit code 0 ok, 1 failure, 2 usage):
 //   npx overlay-db history --url "$DATABASE_URL"         # pending migrations are listed as "pending"
 //   npx overlay-db upgrade head --url "$DATABASE_URL"    # all pending ones, in one transaction
-//   npx overlay-db current --url "$DATABASE_URL"         # e.g. "0002_health_summary_index (head)"
+//   npx overlay-db current --url "$DATABASE_URL"         # e.g. "0003_failed_runs_index (head)"
 //   npx overlay-db check --url "$DATABASE_URL"           # exit 1 when the schema drifted from the entities
 // A database created by the Python backend (Alembic revision 0acd3e6b9445) is taken over once with
 // `npx overlay-db adopt` (or `db.migrator.adopt()`) before the first upgrade; back it up first.

@@ -621,21 +621,21 @@ async function binCheck(host, env, tag, dialect, dbs) {
     }
     expect(
       cli('upgrade', 'head'),
-      /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nUpgraded to 0002_health_summary_index: 2 migrations applied in \d+ ms\.$/m,
+      /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nApplied 0003_failed_runs_index \(\d+ ms\)\nUpgraded to 0003_failed_runs_index: 3 migrations applied in \d+ ms\.$/m,
       'upgrade head',
     );
-    expect(cli('current'), /^0002_health_summary_index \(head\)$/m, 'current after upgrade');
+    expect(cli('current'), /^0003_failed_runs_index \(head\)$/m, 'current after upgrade');
     expect(
       cli('history'),
-      /^0001_initial_schema +applied \S+\n0002_health_summary_index +applied \S+ +\(current, head\)$/m,
+      /^0001_initial_schema +applied \S+\n0002_health_summary_index +applied \S+\n0003_failed_runs_index +applied \S+ +\(current, head\)$/m,
       'history',
     );
     expect(cli('check'), /In sync/, 'check');
     const json = JSON.parse(cli('history', '--json'));
     const names = json.migrations?.map((m) => `${m.name}:${m.applied}`).join(',');
     if (
-      json.current !== '0002_health_summary_index' ||
-      names !== '0001_initial_schema:true,0002_health_summary_index:true'
+      json.current !== '0003_failed_runs_index' ||
+      names !== '0001_initial_schema:true,0002_health_summary_index:true,0003_failed_runs_index:true'
     ) {
       throw new Error(`history --json: ${JSON.stringify(json)}`);
     }
@@ -650,7 +650,8 @@ function alembicRevision() {
 }
 
 async function smokeHostMigrationsAndCli(tarball, version, node) {
-  const HEAD = '0002_health_summary_index';
+  const HEAD = '0003_failed_runs_index';
+  const AFTER_INITIAL = '0002_health_summary_index, 0003_failed_runs_index';
   const ALEMBIC_REVISION = alembicRevision();
   const host = install(`mikro-orm-${version}-host-migrations-cli`, tarball, ORM_PACKAGES, version, false);
   const { version: nodeVersion, env } = nodeEnv(node);
@@ -760,7 +761,7 @@ async function smokeHostMigrationsAndCli(tarball, version, node) {
         exits(bin(['upgrade', '0001', '--url', url]), 0, 'upgrade 0001');
         const pending = bin(['status', '--url', url]);
         exits(pending, 1, 'status with a migration pending');
-        expect(pending.stdout, new RegExp(`^Pending: ${HEAD}$`, 'm'), 'status with a migration pending');
+        expect(pending.stdout, new RegExp(`^Pending: ${AFTER_INITIAL}$`, 'm'), 'status with migrations pending');
         exits(bin(['upgrade', 'head', '--url', url]), 0, 'upgrade head');
         const done = bin(['status', '--url', url, '--json']);
         exits(done, 0, 'status at head');

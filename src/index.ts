@@ -2,6 +2,7 @@
 // (test/exports.test.ts snapshots this list).
 
 export {
+  FAILED_RUNS_INDEX_MIGRATION,
   HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   type MigrationEntry,

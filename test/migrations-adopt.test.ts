@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
 import { type Database, INITIAL_MIGRATION, MigrationError, openDatabase, Step, User, Workflow } from '../src/index.js';
 import {
   FIXTURE_PASSWORDS,
@@ -13,23 +13,29 @@ import {
 import { createTestDatabase, describeEachDialect, requestedDialects, type TestDatabase } from './support/dialects.js';
 import { introspectTable } from './support/introspect.js';
 
+/** The bundled migrations after the one adopt records. */
+const LATER = [HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION];
+
 const TABLES = ['companies', 'users', 'workflows', 'screenshots', 'steps', 'notifications', 'health_logs'];
 
 /**
- * Adopt records only INITIAL_MIGRATION; until up() applies HEALTH_SUMMARY_INDEX_MIGRATION, the one
- * difference from the entities is the index that migration creates.
+ * Adopt records only INITIAL_MIGRATION; until up() applies the later migrations, the differences
+ * from the entities are the two indexes they create.
  */
-async function expectOnlyHealthSummaryIndexPending(db: Database): Promise<void> {
+async function expectOnlyLaterIndexesPending(db: Database): Promise<void> {
   expect(await db.migrator.current()).toBe(INITIAL_MIGRATION);
-  expect(await db.migrator.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
-  expect(await db.migrator.check()).toEqual({
-    inSync: false,
-    statements: [
+  expect(await db.migrator.pending()).toEqual(LATER);
+  const check = await db.migrator.check();
+  expect(check.inSync).toBe(false);
+  expect(check.statements).toHaveLength(2);
+  expect(check.statements).toEqual(
+    expect.arrayContaining([
       expect.stringMatching(
         /^create index [`"]health_logs_workflow_id_created_at_covering_index[`"] on [`"]health_logs[`"] /,
       ),
-    ],
-  });
+      expect.stringMatching(/^create index [`"]?health_logs_failed_runs_index[`"]? on [`"]?health_logs[`"]? /),
+    ]),
+  );
 }
 
 describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
@@ -55,10 +61,10 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
     await loadAlembicFixture(target);
     await open();
     expect(await db!.migrator.adopt()).toEqual({ adopted: true, fromRevision: FIXTURE_REVISION });
-    await expectOnlyHealthSummaryIndexPending(db!);
+    await expectOnlyLaterIndexesPending(db!);
     // The later migrations apply on top of the adopted schema and bring it in sync.
-    expect(await db!.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
-    expect(await db!.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+    expect(await db!.migrator.up()).toEqual(LATER);
+    expect(await db!.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
     expect(await db!.migrator.check()).toEqual({ inSync: true, statements: [] });
     expect(await db!.migrator.up()).toEqual([]);
 
@@ -163,8 +169,8 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
       expect(await freshDb.migrator.up({ to: INITIAL_MIGRATION })).toEqual([INITIAL_MIGRATION]);
       await expectSameSchema();
       // And both end the same at head.
-      expect(await db!.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
-      expect(await freshDb.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+      expect(await db!.migrator.up()).toEqual(LATER);
+      expect(await freshDb.migrator.up()).toEqual(LATER);
       await expectSameSchema();
     } finally {
       await freshDb.close();
@@ -235,9 +241,10 @@ describeEachDialect('adopt an Alembic 0acd3e6b9445 database', (dialect) => {
       expect(await a.migrator.history()).toEqual([
         { name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(Date) },
         { name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: false, appliedAt: null },
+        { name: FAILED_RUNS_INDEX_MIGRATION, applied: false, appliedAt: null },
       ]);
-      await expectOnlyHealthSummaryIndexPending(a);
-      expect(await a.migrator.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION]);
+      await expectOnlyLaterIndexesPending(a);
+      expect(await a.migrator.up()).toEqual(LATER);
       expect(await a.migrator.check()).toEqual({ inSync: true, statements: [] });
     } finally {
       await a.close();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION } from '../migrations/index.js';
 import {
   createMigrationRunner,
   type Database,
@@ -22,7 +22,7 @@ import {
 } from './support/test-migrations.js';
 
 /** Every bundled migration, oldest first. */
-const BUNDLED = [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION];
+const BUNDLED = [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION];
 
 describeEachDialect('migration runner', (dialect) => {
   let db: Database;
@@ -52,21 +52,26 @@ describeEachDialect('migration runner', (dialect) => {
     expect(await db.migrator.pending()).toEqual(BUNDLED);
     expect(await db.migrator.up()).toEqual(BUNDLED);
     expect(await db.migrator.up()).toEqual([]);
-    expect(await db.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+    expect(await db.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
     expect(await db.migrator.pending()).toEqual([]);
     const history = await db.migrator.history();
-    expect(history).toHaveLength(2);
+    expect(history).toHaveLength(3);
     expect(history[0]).toMatchObject({ name: INITIAL_MIGRATION, applied: true });
     expect(history[0].appliedAt).toBeInstanceOf(Date);
     expect(history[1]).toMatchObject({ name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: true });
     expect(history[1].appliedAt).toBeInstanceOf(Date);
+    expect(history[2]).toMatchObject({ name: FAILED_RUNS_INDEX_MIGRATION, applied: true });
     expect(await db.migrator.check()).toEqual({ inSync: true, statements: [] });
     await db.migrator.assertInSync();
   });
 
   it('down to base leaves only the bookkeeping table, and up again works', async () => {
     await db.migrator.up();
-    expect(await db.migrator.down({ to: 'base' })).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, INITIAL_MIGRATION]);
+    expect(await db.migrator.down({ to: 'base' })).toEqual([
+      FAILED_RUNS_INDEX_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      INITIAL_MIGRATION,
+    ]);
     expect(await tables()).toEqual([MIGRATIONS_TABLE]);
     expect(await db.migrator.current()).toBeNull();
     expect(await db.migrator.up()).toEqual(BUNDLED);
@@ -76,19 +81,31 @@ describeEachDialect('migration runner', (dialect) => {
   it('up({ to }), down(), down({ steps }), down({ to }) follow Alembic semantics and keep data', async () => {
     const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, addNote) });
     expect(await runner.up({ to: INITIAL_MIGRATION })).toEqual([INITIAL_MIGRATION]);
-    expect(await runner.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
+    expect(await runner.pending()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION, ADD_NOTE]);
     await db.connection.execute("insert into companies (name, invite_token) values ('kept', 't1')");
     // a unique prefix names a revision
-    expect(await runner.up({ to: '0003' })).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
+    expect(await runner.up({ to: '0004' })).toEqual([
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      FAILED_RUNS_INDEX_MIGRATION,
+      ADD_NOTE,
+    ]);
     await db.connection.execute("update companies set note = 'n' where name = 'kept'");
     expect(await runner.down()).toEqual([ADD_NOTE]);
     expect(await companies()).toEqual(['kept']);
     expect(await runner.up()).toEqual([ADD_NOTE]);
     expect(await companies()).toEqual(['kept']);
-    expect(await runner.down({ to: INITIAL_MIGRATION })).toEqual([ADD_NOTE, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(await runner.down({ to: INITIAL_MIGRATION })).toEqual([
+      ADD_NOTE,
+      FAILED_RUNS_INDEX_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+    ]);
     expect(await runner.current()).toBe(INITIAL_MIGRATION);
-    expect(await runner.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, ADD_NOTE]);
-    expect(await runner.down({ steps: 2 })).toEqual([ADD_NOTE, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(await runner.up()).toEqual([HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION, ADD_NOTE]);
+    expect(await runner.down({ steps: 3 })).toEqual([
+      ADD_NOTE,
+      FAILED_RUNS_INDEX_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+    ]);
     expect(await runner.current()).toBe(INITIAL_MIGRATION);
     expect(await runner.down({ steps: 1 })).toEqual([INITIAL_MIGRATION]);
     expect(await runner.current()).toBeNull();
@@ -99,7 +116,7 @@ describeEachDialect('migration runner', (dialect) => {
     await expect(db.migrator.up({ to: 'nope' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'to' });
     await expect(db.migrator.down({ steps: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'steps' });
     await expect(db.migrator.down({ steps: 1.5 })).rejects.toBeInstanceOf(OverlayDbError);
-    expect(await db.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+    expect(await db.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
   });
 
   it('a failing migration rolls the whole run back to the revision before it', async () => {
@@ -166,7 +183,7 @@ describeEachDialect('migration runner', (dialect) => {
       const runner = createMigrationRunner(db.orm, { migrations: withExtra(dialect, orphanUsers) });
       await expect(runner.up()).rejects.toMatchObject({ code: 'MIGRATION_FAILED' });
       expect(await companies()).toEqual(['c']);
-      expect(await runner.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+      expect(await runner.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
     });
   }
 });

@@ -124,6 +124,12 @@ export const HealthLog = schemaFor<HealthLog>()(
         name: 'health_logs_workflow_id_created_at_covering_index',
         properties: ['workflow', 'createdAt', 'company', 'status', 'step'],
       },
+      // Migration 0003: the failed runs alone, for the summary's failing steps and failure counts.
+      {
+        name: 'health_logs_failed_runs_index',
+        expression:
+          "create index health_logs_failed_runs_index on health_logs (workflow_id, created_at, company_id, step_id) where status = 'failed'",
+      },
     ],
   }),
 );

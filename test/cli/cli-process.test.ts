@@ -45,21 +45,21 @@ describe.runIf(requestedDialects().includes('sqlite'))('overlay-db as a child pr
       ]);
       expect(upgrade.code).toBe(0);
       expect(upgrade.stdout).toMatch(
-        /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)$/m,
+        /^Applied 0001_initial_schema \(\d+ ms\)\nApplied 0002_health_summary_index \(\d+ ms\)\nApplied 0003_failed_runs_index \(\d+ ms\)$/m,
       );
       expect(usage.code).toBe(2);
       expect(usage.stderr).toMatch(/downgrade takes exactly one revision/);
 
       const current = await spawnCli(['current', '--json', '--url', url]);
       expect(current.code).toBe(0);
-      expect(JSON.parse(current.stdout)).toMatchObject({ ok: true, current: '0002_health_summary_index', head: true });
+      expect(JSON.parse(current.stdout)).toMatchObject({ ok: true, current: '0003_failed_runs_index', head: true });
 
       const failed = await spawnCli(['upgrade', 'nope', '--url', url]);
       expect(failed.code).toBe(1);
       expect(failed.stdout).toBe('');
       expect(failed.stderr.trim().split('\n')).toEqual([
         `Database: ${url} (--url)`,
-        'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index',
+        'error INVALID_INPUT: Invalid to: unknown revision "nope"; known: 0001_initial_schema, 0002_health_summary_index, 0003_failed_runs_index',
       ]);
     },
     CHILD_TEST_TIMEOUT_MS,

@@ -56,7 +56,7 @@ describe.runIf(requestedDialects().includes('sqlite'))('a failed migration run o
     expect(await rawQuery(target, 'pragma journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     const db = await openDatabase({ url: target.url });
     try {
-      expect(await db.migrator.current()).toBe('0002_health_summary_index');
+      expect(await db.migrator.current()).toBe('0003_failed_runs_index');
     } finally {
       await db.close();
     }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
 import { INITIAL_MIGRATION } from '../../src/index.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery } from '../fixtures/alembic-fixture.js';
 import { cli } from '../support/cli-in-process.js';
@@ -40,7 +40,8 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
       new RegExp(
         `^Applied ${INITIAL_MIGRATION} \\(\\d+ ms\\)\\n` +
           `Applied ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
-          `Upgraded to ${HEALTH_SUMMARY_INDEX_MIGRATION}: 2 migrations applied in \\d+ ms\\.\\n$`,
+          `Applied ${FAILED_RUNS_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Upgraded to ${FAILED_RUNS_INDEX_MIGRATION}: 3 migrations applied in \\d+ ms\\.\\n$`,
       ),
     );
     expect(stderr).toMatch(/^Database: /);
@@ -48,7 +49,7 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
 
     const again = await run('upgrade', 'head');
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`Nothing to apply: the database is at ${HEALTH_SUMMARY_INDEX_MIGRATION}.\n`);
+    expect(again.stdout).toBe(`Nothing to apply: the database is at ${FAILED_RUNS_INDEX_MIGRATION}.\n`);
   });
 
   it('upgrade <rev> takes a name or a prefix, and --json reports each migration', async () => {
@@ -59,11 +60,11 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(doc.applied).toEqual([{ name: INITIAL_MIGRATION, ms: expect.any(Number) }]);
     expect(doc.database).not.toContain(PASSWORD);
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    // Only up to the revision named: the newer one stays pending.
+    // Only up to the revision named: the newer ones stay pending.
     expect(JSON.parse((await run('current', '--json')).stdout)).toMatchObject({
       current: INITIAL_MIGRATION,
       head: false,
-      pending: [HEALTH_SUMMARY_INDEX_MIGRATION],
+      pending: [HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION],
     });
 
     const byName = JSON.parse((await run('upgrade', HEALTH_SUMMARY_INDEX_MIGRATION, '--json')).stdout);
@@ -74,7 +75,7 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
       new RegExp(
-        `^error INVALID_INPUT: Invalid to: unknown revision "nope"; known: ${INITIAL_MIGRATION}, ${HEALTH_SUMMARY_INDEX_MIGRATION}$`,
+        `^error INVALID_INPUT: Invalid to: unknown revision "nope"; known: ${INITIAL_MIGRATION}, ${HEALTH_SUMMARY_INDEX_MIGRATION}, ${FAILED_RUNS_INDEX_MIGRATION}$`,
         'm',
       ),
     );
@@ -86,9 +87,14 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(
       new RegExp(
-        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
-          `Downgraded to ${INITIAL_MIGRATION}: 1 migration reverted in \\d+ ms\\.\\n$`,
+        `^Reverted ${FAILED_RUNS_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Downgraded to ${HEALTH_SUMMARY_INDEX_MIGRATION}: 1 migration reverted in \\d+ ms\\.\\n$`,
       ),
+    );
+    expect((await run('current')).stdout).toBe(`${HEALTH_SUMMARY_INDEX_MIGRATION}\n`);
+    const oneMore = await run('downgrade', '-1');
+    expect(oneMore.stdout).toMatch(
+      new RegExp(`^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\nDowngraded to ${INITIAL_MIGRATION}: `),
     );
     expect((await run('current')).stdout).toBe(`${INITIAL_MIGRATION}\n`);
     const two = await run('downgrade', '-1');
@@ -106,8 +112,9 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(toRev.code).toBe(0);
     expect(toRev.stdout).toMatch(
       new RegExp(
-        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
-          `Downgraded to ${INITIAL_MIGRATION}: 1 migration reverted in \\d+ ms\\.\\n$`,
+        `^Reverted ${FAILED_RUNS_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Downgraded to ${INITIAL_MIGRATION}: 2 migrations reverted in \\d+ ms\\.\\n$`,
       ),
     );
     expect((await run('downgrade', INITIAL_MIGRATION)).stdout).toBe(
@@ -116,11 +123,15 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
 
     // More steps than are applied revert all of them, newest first.
     await run('upgrade', 'head');
-    const many = await run('downgrade', '-3', '--json');
+    const many = await run('downgrade', '-4', '--json');
     expect(JSON.parse(many.stdout)).toMatchObject({
       ok: true,
       command: 'downgrade',
-      reverted: [{ name: HEALTH_SUMMARY_INDEX_MIGRATION }, { name: INITIAL_MIGRATION }],
+      reverted: [
+        { name: FAILED_RUNS_INDEX_MIGRATION },
+        { name: HEALTH_SUMMARY_INDEX_MIGRATION },
+        { name: INITIAL_MIGRATION },
+      ],
       current: null,
     });
 
@@ -129,9 +140,10 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(base.code).toBe(0);
     expect(base.stdout).toMatch(
       new RegExp(
-        `^Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+        `^Reverted ${FAILED_RUNS_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
+          `Reverted ${HEALTH_SUMMARY_INDEX_MIGRATION} \\(\\d+ ms\\)\\n` +
           `Reverted ${INITIAL_MIGRATION} \\(\\d+ ms\\)\\n` +
-          `Downgraded to base: 2 migrations reverted in \\d+ ms\\.\\n$`,
+          `Downgraded to base: 3 migrations reverted in \\d+ ms\\.\\n$`,
       ),
     );
   });
@@ -143,35 +155,36 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
       ok: true,
       current: null,
       head: false,
-      pending: [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION],
+      pending: [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION],
     });
     // Names are padded to the longest, so the states line up.
     const at = '\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z';
     expect((await run('history')).stdout).toBe(
-      `${INITIAL_MIGRATION}        pending\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending  (head)\n`,
+      `${INITIAL_MIGRATION}        pending\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending\n${FAILED_RUNS_INDEX_MIGRATION}     pending  (head)\n`,
     );
 
     await run('upgrade', INITIAL_MIGRATION);
     expect((await run('current')).stdout).toBe(`${INITIAL_MIGRATION}\n`);
     expect((await run('history')).stdout).toMatch(
       new RegExp(
-        `^${INITIAL_MIGRATION}        applied ${at}  \\(current\\)\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending  \\(head\\)\\n$`,
+        `^${INITIAL_MIGRATION}        applied ${at}  \\(current\\)\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  pending\\n${FAILED_RUNS_INDEX_MIGRATION}     pending  \\(head\\)\\n$`,
       ),
     );
 
     await run('upgrade', 'head');
-    expect((await run('current')).stdout).toBe(`${HEALTH_SUMMARY_INDEX_MIGRATION} (head)\n`);
+    expect((await run('current')).stdout).toBe(`${FAILED_RUNS_INDEX_MIGRATION} (head)\n`);
     const history = await run('history');
     expect(history.stdout).toMatch(
       new RegExp(
-        `^${INITIAL_MIGRATION}        applied ${at}\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  applied ${at}  \\(current, head\\)\\n$`,
+        `^${INITIAL_MIGRATION}        applied ${at}\\n${HEALTH_SUMMARY_INDEX_MIGRATION}  applied ${at}\\n${FAILED_RUNS_INDEX_MIGRATION}     applied ${at}  \\(current, head\\)\\n$`,
       ),
     );
     const doc = JSON.parse((await run('history', '--json')).stdout);
-    expect(doc.current).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+    expect(doc.current).toBe(FAILED_RUNS_INDEX_MIGRATION);
     expect(doc.migrations).toEqual([
       { name: INITIAL_MIGRATION, applied: true, appliedAt: expect.any(String) },
       { name: HEALTH_SUMMARY_INDEX_MIGRATION, applied: true, appliedAt: expect.any(String) },
+      { name: FAILED_RUNS_INDEX_MIGRATION, applied: true, appliedAt: expect.any(String) },
     ]);
     for (const m of doc.migrations) expect(new Date(m.appliedAt).getTime()).not.toBeNaN();
   });
@@ -200,18 +213,20 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
     expect(stdout).toMatch(
       new RegExp(
         `^Adopted the Alembic database at revision ${FIXTURE_REVISION} as ${INITIAL_MIGRATION} in \\d+ ms\\.\\n` +
-          '1 newer migration pending: run `overlay-db upgrade head`\\.\\n$',
+          '2 newer migrations pending: run `overlay-db upgrade head`\\.\\n$',
       ),
     );
-    // Until then the schema lacks exactly what the newer migration adds.
+    // Until then the schema lacks exactly what the newer migrations add.
     const behind = await run('check');
     expect(behind.code).toBe(1);
-    expect(behind.stdout).toMatch(/^Schema drift: 1 statement would bring the database in line/);
+    expect(behind.stdout).toMatch(/^Schema drift: 2 statements would bring the database in line/);
     expect(behind.stdout).toMatch(/^ {2}create index .*health_logs_workflow_id_created_at_covering_index.*;$/m);
+    expect(behind.stdout).toMatch(/^ {2}create index .*health_logs_failed_runs_index.*;$/m);
 
     const upgrade = await run('upgrade', 'head', '--json');
     expect(JSON.parse(upgrade.stdout).applied).toEqual([
       { name: HEALTH_SUMMARY_INDEX_MIGRATION, ms: expect.any(Number) },
+      { name: FAILED_RUNS_INDEX_MIGRATION, ms: expect.any(Number) },
     ]);
     expect((await run('check')).code).toBe(0);
     const again = await run('adopt', '--json');
@@ -220,7 +235,7 @@ describeEachDialect('overlay-db (in process)', (dialect) => {
       ok: true,
       adopted: false,
       fromRevision: null,
-      current: HEALTH_SUMMARY_INDEX_MIGRATION,
+      current: FAILED_RUNS_INDEX_MIGRATION,
       pending: [],
     });
     const [{ n }] = await rawQuery<{ n: number | string }>(target, 'select count(*) as n from steps');

@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION, INITIAL_MIGRATION } from '../../migrations/index.js';
+import {
+  FAILED_RUNS_INDEX_MIGRATION,
+  HEALTH_SUMMARY_INDEX_MIGRATION,
+  INITIAL_MIGRATION,
+} from '../../migrations/index.js';
 import { FIXTURE_REVISION, loadAlembicFixture, rawQuery, snapshotDatabase } from '../fixtures/alembic-fixture.js';
 import { cli as runInProcess } from '../support/cli-in-process.js';
 import { createTestDatabase, describeEachDialect, requestedDialects, type TestDatabase } from '../support/dialects.js';
@@ -26,16 +30,16 @@ describeEachDialect('overlay-db status', (dialect) => {
     expect(pending.code).toBe(1);
     expect(pending.stdout.split('\n')).toEqual([
       `Current: ${INITIAL_MIGRATION}`,
-      `Pending: ${HEALTH_SUMMARY_INDEX_MIGRATION}`,
+      `Pending: ${HEALTH_SUMMARY_INDEX_MIGRATION}, ${FAILED_RUNS_INDEX_MIGRATION}`,
       'Schema: not compared while migrations are pending',
-      'Not up to date: 1 migration pending; run `overlay-db upgrade head`.',
+      'Not up to date: 2 migrations pending; run `overlay-db upgrade head`.',
       '',
     ]);
     expect(JSON.parse((await status('--json')).stdout)).toMatchObject({
       ok: false,
       command: 'status',
       current: INITIAL_MIGRATION,
-      pending: [HEALTH_SUMMARY_INDEX_MIGRATION],
+      pending: [HEALTH_SUMMARY_INDEX_MIGRATION, FAILED_RUNS_INDEX_MIGRATION],
       inSync: null,
       upToDate: false,
     });
@@ -44,7 +48,7 @@ describeEachDialect('overlay-db status', (dialect) => {
     const upToDate = await status();
     expect(upToDate).toMatchObject({ code: 0 });
     expect(upToDate.stdout.split('\n')).toEqual([
-      `Current: ${HEALTH_SUMMARY_INDEX_MIGRATION} (head)`,
+      `Current: ${FAILED_RUNS_INDEX_MIGRATION} (head)`,
       'Pending: none',
       'Schema: in sync with the entities',
       'Up to date.',
@@ -72,7 +76,7 @@ describeEachDialect('overlay-db status', (dialect) => {
     expect(fresh.code).toBe(1);
     expect(fresh.stdout.split('\n').slice(0, 2)).toEqual([
       'Current: base (no migration applied)',
-      `Pending: ${INITIAL_MIGRATION}, ${HEALTH_SUMMARY_INDEX_MIGRATION}`,
+      `Pending: ${INITIAL_MIGRATION}, ${HEALTH_SUMMARY_INDEX_MIGRATION}, ${FAILED_RUNS_INDEX_MIGRATION}`,
     ]);
     expect(await snapshotDatabase(target)).toEqual(before);
   });

@@ -61,7 +61,7 @@ describe.runIf(requestedDialects().includes('sqlite'))(
       const result = await cli(['upgrade', '0', '--url', `sqlite:///${path}`], dir);
       expect(result.code).toBe(1);
       expect(result.stderr.trim().split('\n')[1]).toBe(
-        'error INVALID_INPUT: Invalid to: ambiguous revision "0": matches 0001_initial_schema, 0002_health_summary_index; give more of the name',
+        'error INVALID_INPUT: Invalid to: ambiguous revision "0": matches 0001_initial_schema, 0002_health_summary_index, 0003_failed_runs_index; give more of the name',
       );
       expect(existsSync(path)).toBe(false);
     });

@@ -4,7 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver as GenericSqliteDriver, NodeSqliteDialect } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
 import {
   createAdmin,
   createCompany,
@@ -43,7 +43,11 @@ describeEachDialect('bring your own MikroORM', (dialect) => {
   });
 
   it("our runner migrates the host's ORM, and the scope and services work on the host's EntityManager", async () => {
-    expect(await createMigrationRunner(orm).up()).toEqual([INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(await createMigrationRunner(orm).up()).toEqual([
+      INITIAL_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      FAILED_RUNS_INDEX_MIGRATION,
+    ]);
     expect((await createMigrationRunner(orm).check()).inSync).toBe(true);
     const company = await createCompany(orm.em.fork(), { name: 'Host Co' });
     const admin = await createAdmin(orm.em.fork(), {
@@ -63,7 +67,11 @@ describeEachDialect('bring your own MikroORM', (dialect) => {
 
   it("MikroORM's own migrator accepts migrationsFor() as its migrationsList", async () => {
     const applied = await orm.migrator.up();
-    expect(applied.map((m: { name: string }) => m.name)).toEqual([INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
+    expect(applied.map((m: { name: string }) => m.name)).toEqual([
+      INITIAL_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      FAILED_RUNS_INDEX_MIGRATION,
+    ]);
     // MikroORM's migrator applied the covering index too: the schema matches the entities.
     expect((await createMigrationRunner(orm).check()).inSync).toBe(true);
     const company = await createCompany(orm.em.fork(), { name: 'Via MikroORM migrator' });

@@ -65,7 +65,7 @@ describe.runIf(requestedDialects().includes('sqlite'))('SQLite connections', () 
     try {
       const [row] = await mem.connection.execute<{ journal_mode: string }[]>('pragma journal_mode');
       expect(row.journal_mode).toBe('memory');
-      expect(await mem.migrator.current()).toBe('0002_health_summary_index');
+      expect(await mem.migrator.current()).toBe('0003_failed_runs_index');
     } finally {
       await mem.close();
     }

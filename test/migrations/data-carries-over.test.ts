@@ -1,6 +1,6 @@
 // Issue 14 item 7: a database written by the 0.1 release (MikroORM 6, commit 4be5308) opens under
-// this one as it is: nothing to migrate, `check()` in sync, every row read back as 0.1 read it, and
-// new writes land beside the old rows. The fixtures and what 0.1 read from them are made by
+// this one as it is: only the migrations added since to run (an index), `check()` in sync after
+// them, every row read back as 0.1 read it, and new writes land beside the old rows. The fixtures and what 0.1 read from them are made by
 // scripts/make-carry-over-fixtures.mjs (test/fixtures/carry-over/README.md). Adopting the Python
 // backend's database is covered by test/migrations-adopt.test.ts.
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FAILED_RUNS_INDEX_MIGRATION } from '../../migrations/index.js';
 import {
   authenticate,
   Company,
@@ -199,12 +200,17 @@ describeEachDialect('data written by the 0.1 release', (dialect) => {
     await target?.drop();
   });
 
-  it('has no migration to run and a schema in sync with the entities', async () => {
-    expect(await db.migrator.pending()).toEqual([]);
+  it('has every migration of 0.1 applied, only the index migration of this release to run, then is in sync', async () => {
+    // 0.1 shipped the first two migrations; this release adds 0003 (an index of failed runs).
+    expect(await db.migrator.pending()).toEqual([FAILED_RUNS_INDEX_MIGRATION]);
+    const check = await db.migrator.check();
+    expect(check.inSync).toBe(false);
+    expect(check.statements).toEqual([expect.stringMatching(/^create index [`"]?health_logs_failed_runs_index[`"]? /)]);
+    expect(await db.migrator.up()).toEqual([FAILED_RUNS_INDEX_MIGRATION]);
     const history = await db.migrator.history();
-    expect(history.map((m) => m.name)).toEqual(expected.migrations);
+    expect(history.map((m) => m.name)).toEqual([...expected.migrations, FAILED_RUNS_INDEX_MIGRATION]);
     expect(history.every((m) => m.applied && m.appliedAt instanceof Date)).toBe(true);
-    expect(await db.migrator.current()).toBe(expected.migrations.at(-1));
+    expect(await db.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
     expect(await db.migrator.check()).toEqual({ inSync: true, statements: [] });
     await expect(db.migrator.assertInSync()).resolves.toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION } from '../../migrations/index.js';
 import { createMigrationRunner, type Database, openDatabase } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
@@ -107,8 +107,8 @@ describe.runIf(requestedDialects().includes('sqlite'))(
 
     const EXPECTED_OUTCOMES = {
       up: [],
-      down: [HEALTH_SUMMARY_INDEX_MIGRATION],
-      'up again': [HEALTH_SUMMARY_INDEX_MIGRATION],
+      down: [FAILED_RUNS_INDEX_MIGRATION],
+      'up again': [FAILED_RUNS_INDEX_MIGRATION],
       adopt: { adopted: false, fromRevision: null },
     };
 
@@ -129,7 +129,7 @@ describe.runIf(requestedDialects().includes('sqlite'))(
       expect(await db.migrator.up()).toEqual([]);
       await db.close();
       db = await openDatabase({ url: target.url, migrate: true });
-      expect(await db.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+      expect(await db.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
       await expectIntegrity(db);
     });
 
@@ -170,7 +170,7 @@ describe.runIf(requestedDialects().includes('sqlite'))(
       expect(run.leftWhenMigratorDone).toBeGreaterThan(0);
       await expectIntegrity(database);
       expect(await sql(database, "select name from sqlite_master where name = 'half_done'")).toEqual([]);
-      expect(await database.migrator.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+      expect(await database.migrator.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
     });
   },
 );

@@ -27,6 +27,7 @@ describe('the public surface of src/index.ts', () => {
         "DatabaseError",
         "DuplicateEmailError",
         "EMAIL_MAX_LENGTH",
+        "FAILED_RUNS_INDEX_MIGRATION",
         "HEALING_METHODS",
         "HEALING_REVIEW_CONFIDENCE",
         "HEALING_TRUSTED_CONFIDENCE",

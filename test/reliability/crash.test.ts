@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
-import { HEALTH_SUMMARY_INDEX_MIGRATION } from '../../migrations/index.js';
+import { FAILED_RUNS_INDEX_MIGRATION } from '../../migrations/index.js';
 import { createMigrationRunner, type Database, openDatabase } from '../../src/index.js';
 import { CHILD_HANG_GUARD_MS, CHILD_TEST_TIMEOUT_MS } from '../support/child-process.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/dialects.js';
@@ -130,7 +130,7 @@ describeEachDialect('SIGKILL in the middle of work', (dialect) => {
         });
         // Consistent: the killed run's migrations are all or nothing (here: nothing); the bundled
         // ones, applied before, stay.
-        expect(await runner.current()).toBe(HEALTH_SUMMARY_INDEX_MIGRATION);
+        expect(await runner.current()).toBe(FAILED_RUNS_INDEX_MIGRATION);
         expect(await runner.pending()).toEqual([addNote.name, '0004_slow']);
         const [row] = await sql<{ name: string }>(db, 'select name from companies where id = ?', [company.companyId]);
         expect(row.name).toBe('Acme');

@@ -49,14 +49,14 @@ class OrphanUsers extends Migration {
 }
 
 // Numbered after the bundled migrations (0001, 0002), which withExtra puts first.
-export const ADD_NOTE = '0003_add_company_note';
-export const FAILS = '0004_fails_halfway';
+export const ADD_NOTE = '0004_add_company_note';
+export const FAILS = '0005_fails_halfway';
 
 export function withExtra(dialect: 'sqlite' | 'postgresql', ...extra: MigrationEntry[]): MigrationEntry[] {
   return [...migrationsFor(dialect), ...extra];
 }
 export const addNote: MigrationEntry = { name: ADD_NOTE, class: AddCompanyNote };
 export const failsHalfway: MigrationEntry = { name: FAILS, class: FailsHalfway };
-export const rebuildCompanies: MigrationEntry = { name: '0003_rebuild_companies', class: RebuildCompanies };
-export const orphanUsers: MigrationEntry = { name: '0003_orphan_users', class: OrphanUsers };
+export const rebuildCompanies: MigrationEntry = { name: '0004_rebuild_companies', class: RebuildCompanies };
+export const orphanUsers: MigrationEntry = { name: '0004_orphan_users', class: OrphanUsers };
 export { INITIAL_MIGRATION };

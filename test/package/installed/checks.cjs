@@ -15,6 +15,7 @@ async function runChecks(lib, target, label) {
     createAdmin,
     INITIAL_MIGRATION,
     HEALTH_SUMMARY_INDEX_MIGRATION,
+    FAILED_RUNS_INDEX_MIGRATION,
     OverlayDbError,
     TenantRequiredError,
   } = lib;
@@ -22,9 +23,17 @@ async function runChecks(lib, target, label) {
   try {
     assert.equal(db.dialect, target.dialect);
     assert.equal(await db.migrator.current(), null, 'a fresh database has no migration applied');
-    assert.deepEqual(await db.migrator.pending(), [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
-    assert.deepEqual(await db.migrator.up(), [INITIAL_MIGRATION, HEALTH_SUMMARY_INDEX_MIGRATION]);
-    assert.equal(await db.migrator.current(), HEALTH_SUMMARY_INDEX_MIGRATION);
+    assert.deepEqual(await db.migrator.pending(), [
+      INITIAL_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      FAILED_RUNS_INDEX_MIGRATION,
+    ]);
+    assert.deepEqual(await db.migrator.up(), [
+      INITIAL_MIGRATION,
+      HEALTH_SUMMARY_INDEX_MIGRATION,
+      FAILED_RUNS_INDEX_MIGRATION,
+    ]);
+    assert.equal(await db.migrator.current(), FAILED_RUNS_INDEX_MIGRATION);
     assert.deepEqual(await db.migrator.pending(), []);
     assert.equal((await db.migrator.check()).inSync, true, 'the migrated schema matches the entities');
 

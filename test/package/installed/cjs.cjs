@@ -5,6 +5,7 @@ const {
   Company,
   createAdmin,
   createCompany,
+  FAILED_RUNS_INDEX_MIGRATION,
   HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   OverlayDbError,
@@ -23,6 +24,7 @@ async function main() {
   const lib = {
     createAdmin,
     createCompany,
+    FAILED_RUNS_INDEX_MIGRATION,
     HEALTH_SUMMARY_INDEX_MIGRATION,
     INITIAL_MIGRATION,
     OverlayDbError,

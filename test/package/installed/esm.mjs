@@ -2,6 +2,7 @@
 import {
   createAdmin,
   createCompany,
+  FAILED_RUNS_INDEX_MIGRATION,
   HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   OverlayDbError,
@@ -13,6 +14,7 @@ import checks from './checks.cjs';
 const lib = {
   createAdmin,
   createCompany,
+  FAILED_RUNS_INDEX_MIGRATION,
   HEALTH_SUMMARY_INDEX_MIGRATION,
   INITIAL_MIGRATION,
   OverlayDbError,

@@ -4,11 +4,11 @@
 // it also checks that SQLite ran on better-sqlite3 (not a silent fall-back to node:sqlite).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { createAdmin, createCompany, HEALTH_SUMMARY_INDEX_MIGRATION, openDatabase } from '@overlay/db';
+import { createAdmin, createCompany, FAILED_RUNS_INDEX_MIGRATION, openDatabase } from '@overlay/db';
 import checks from './checks.cjs';
 import workflow from './workflow-checks.cjs';
 
-const lib = { createAdmin, createCompany, HEALTH_SUMMARY_INDEX_MIGRATION, openDatabase };
+const lib = { createAdmin, createCompany, FAILED_RUNS_INDEX_MIGRATION, openDatabase };
 const entry = process.env.SMOKE_ENTRY;
 for (const target of checks.targets(entry)) {
   const summary = await workflow.runWorkflowChecks(lib, target, `${entry}-${target.dialect}`);

@@ -6,11 +6,11 @@
 const assert = require('node:assert/strict');
 
 async function runWorkflowChecks(lib, target, label) {
-  const { openDatabase, createCompany, createAdmin, HEALTH_SUMMARY_INDEX_MIGRATION } = lib;
+  const { openDatabase, createCompany, createAdmin, FAILED_RUNS_INDEX_MIGRATION } = lib;
   const db = await openDatabase({ url: target.url, migrate: true });
   try {
     assert.equal(db.dialect, target.dialect);
-    assert.equal(await db.migrator.current(), HEALTH_SUMMARY_INDEX_MIGRATION, 'migrate: true applied every migration');
+    assert.equal(await db.migrator.current(), FAILED_RUNS_INDEX_MIGRATION, 'migrate: true applied every migration');
     assert.deepEqual(await db.migrator.pending(), []);
 
     const company = await createCompany(db, { name: `Workflow ${label}` });
