@@ -371,17 +371,20 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
   const since7 = new Date(now - 7 * DAY_MS).toISOString();
   const text = (col: string) =>
     dialect === 'postgresql' ? `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : col;
+  // The library's statements (src/lifecycle/health-summary.ts): counts from the covering index and
+  // from the index of failed runs, the failing steps from the latter behind a fence.
+  const count = (failed: boolean) =>
+    '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?' +
+    `${failed ? ' and h."status" = \'failed\'' : ''})`;
   const [first] = await raw.all(
-    'select w.*, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (' +
-      'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
-      'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
-      'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
-      'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
-      'where w."id" = ? and w."company_id" = ?',
-    [since7, since7, workflowId, c, since30, workflowId, c],
+    `select w.*, ${count(false)} as runs30, ${count(true)} as failed30, ${count(false)} as runs7, ${count(true)} as failed7 ` +
+      'from "workflows" w where w."id" = ? and w."company_id" = ?',
+    [workflowId, c, since30, workflowId, c, since30, workflowId, c, since7, workflowId, c, since7, workflowId, c],
     PLAN_PER_CALL,
   );
   if (!first) return null;
+  first.ok30 = Number(first.runs30) - Number(first.failed30);
+  first.ok7 = Number(first.runs7) - Number(first.failed7);
   const recent = await raw.all(
     `select h.*, ${text('h."created_at"')} as cursor_at from "health_logs" h ` +
       'where h."workflow_id" = ? and h."company_id" = ? order by h."created_at" desc, h."id" desc limit ?',
@@ -389,9 +392,10 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
   );
   const failing = await raw.all(
     `select f."step_id", s."step_number", s."field_label", f.failures, ${text('f.last_at')} as last_failure_at ` +
-      'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from "health_logs" h ' +
-      'where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? and h."status" = \'failed\' ' +
-      'and h."step_id" is not null group by h."step_id") f ' +
+      'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
+      'select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? ' +
+      `and h."created_at" >= ? and h."status" = 'failed'${dialect === 'postgresql' ? ' offset 0' : ''}) h ` +
+      'where h."step_id" is not null group by h."step_id") f ' +
       'join "steps" s on s."id" = f."step_id" ' +
       'order by f.failures desc, f.last_at desc, s."step_number" asc',
     [workflowId, c, since30],

@@ -71,11 +71,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const PLAN_PER_CALL = { prepare: false, read: true };
 const READ = { read: true };
 const RECENT_LOGS = 10;
+// One workflow's runs, and its failed runs, since a time (three parameters: workflow id, company
+// id, since): each an index range read that counts entries and reads no row.
+const COUNT_RUNS =
+  '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?)';
+const COUNT_FAILED =
+  '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? ' +
+  'and h."status" = \'failed\')';
 
 /**
  * Computes a workflow's health dashboard in the database, in three statements that each read
- * only the workflow's range of the (workflow_id, created_at) index: the 7/30-day windows, the 10
- * newest logs, and the failing steps of the last 30 days. Returns null for a missing or foreign
+ * only the workflow's range of an index on (workflow_id, created_at, …): the 7/30-day windows
+ * (counts of runs and of failed runs), the 10 newest logs, and the failing steps of the last 30
+ * days (from the index of failed runs). Returns null for a missing or foreign
  * workflow.
  *
  * @example
@@ -94,7 +102,7 @@ export async function healthSummary(
   const windows = await query(em, queries.windows.sql, queries.windows.params, PLAN_PER_CALL);
   const first = windows[0];
   if (!first) return null;
-  const { runs30, ok30, runs7, ok7 } = first;
+  const { runs30, failed30, runs7, failed7 } = first;
   const workflow = mapRows(refs, Workflow, [first])[0];
 
   const recentRows = await query(em, queries.recent.sql, queries.recent.params, READ);
@@ -109,8 +117,8 @@ export async function healthSummary(
     consecutiveFailures: workflow.consecutiveFailures,
     lastSuccessfulRun: workflow.lastSuccessfulRun ?? null,
     lastFailedRun: workflow.lastFailedRun ?? null,
-    last7Days: window(runs7, ok7),
-    last30Days: window(runs30, ok30),
+    last7Days: window(runs7, failed7),
+    last30Days: window(runs30, failed30),
     recentLogs,
     failingSteps: failing.map((row) => ({
       stepId: Number(row.step_id),
@@ -139,14 +147,28 @@ export function buildHealthSummaryQueries(
   const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
   return {
     windows: {
+      // Counts, not sums over the rows: the window's runs from the covering (workflow_id,
+      // created_at, …) index, its failures from the index of failed runs (migration 0003), which
+      // holds only them; successes are the runs that did not fail (healed runs count).
       sql:
-        `select ${readColumns('workflows', 'w')}, s.runs30, s.ok30, s.runs7, s.ok7 from "workflows" w cross join (` +
-        'select count(*) as runs30, sum(case when h."status" <> \'failed\' then 1 else 0 end) as ok30, ' +
-        'sum(case when h."created_at" >= ? then 1 else 0 end) as runs7, ' +
-        'sum(case when h."created_at" >= ? and h."status" <> \'failed\' then 1 else 0 end) as ok7 ' +
-        'from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?) s ' +
-        'where w."id" = ? and w."company_id" = ?',
-      params: [since7, since7, workflowId, companyId, since30, workflowId, companyId],
+        `select ${readColumns('workflows', 'w')}, ${COUNT_RUNS} as runs30, ${COUNT_FAILED} as failed30, ` +
+        `${COUNT_RUNS} as runs7, ${COUNT_FAILED} as failed7 from "workflows" w where w."id" = ? and w."company_id" = ?`,
+      params: [
+        workflowId,
+        companyId,
+        since30,
+        workflowId,
+        companyId,
+        since30,
+        workflowId,
+        companyId,
+        since7,
+        workflowId,
+        companyId,
+        since7,
+        workflowId,
+        companyId,
+      ],
     },
     recent: buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null }),
     failingSteps: {
@@ -155,12 +177,12 @@ export function buildHealthSummaryQueries(
       sql:
         `select f."step_id", s."step_number", s."field_label", f.failures, ${dialect.timestampText('f.last_at')} as last_failure_at ` +
         'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
-        // The window's range of the (workflow_id, created_at) index, read first: the fence keeps
-        // PostgreSQL from combining it with the status and step_id indexes, whose entries for
-        // every workflow of every company grow with the whole table.
-        'select h."step_id", h."status", h."created_at" from "health_logs" h ' +
-        `where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?${dialect.lifecycle.subqueryFence}) h ` +
-        'where h."status" = \'failed\' and h."step_id" is not null group by h."step_id") f ' +
+        // The window's failed runs, read first from the index that holds only failed runs
+        // (migration 0003): the fence keeps PostgreSQL from combining it with the step_id index,
+        // whose entries for every workflow of every company grow with the whole table.
+        'select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? ' +
+        `and h."created_at" >= ? and h."status" = 'failed'${dialect.lifecycle.subqueryFence}) h ` +
+        'where h."step_id" is not null group by h."step_id") f ' +
         'join "steps" s on s."id" = f."step_id" ' +
         'order by f.failures desc, f.last_at desc, s."step_number" asc',
       params: [workflowId, companyId, since30],
@@ -168,8 +190,8 @@ export function buildHealthSummaryQueries(
   };
 }
 
-function window(runsValue: unknown, okValue: unknown): HealthWindow {
+function window(runsValue: unknown, failedValue: unknown): HealthWindow {
   const runs = sqlNumber(runsValue);
-  const successes = sqlNumber(okValue);
+  const successes = runs - sqlNumber(failedValue);
   return { runs, successes, successRate: runs === 0 ? null : successes / runs };
 }

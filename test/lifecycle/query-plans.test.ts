@@ -139,6 +139,7 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
   });
 
   // Both lead with (workflow_id, created_at); the planner may take either for a workflow's range.
+  const FAILED_RUNS_INDEX = 'health_logs_failed_runs_index';
   const WINDOW_INDEXES = [
     'health_logs_workflow_id_created_at_index',
     'health_logs_workflow_id_created_at_covering_index',
@@ -156,7 +157,7 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
     }
   });
 
-  it('healthLogs.summary reads only the workflow’s range of a (workflow_id, created_at) index', async () => {
+  it('healthLogs.summary reads only the workflow’s range of a (workflow_id, created_at) index, its failures from the index of failed runs', async () => {
     const { company, workflowIds } = companies[4];
     const sent = await statementsOf(() => db.forCompany(company.companyId).healthLogs.summary(workflowIds[0]));
     // The time windows, the newest logs, the failing steps.
@@ -164,17 +165,18 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
     const [windows, , failingSteps] = sent;
     for (const statement of sent) {
       const text = await plan(statement);
-      expectIndexed(text, 'health_logs', 'h', WINDOW_INDEXES);
+      expectIndexed(text, 'health_logs', 'h', [...WINDOW_INDEXES, FAILED_RUNS_INDEX]);
     }
+    // The failures (counted in the windows, grouped by step in the failing steps) are read from
+    // the index that holds only failed runs (migration 0003), not from the whole window.
+    expect(await plan(failingSteps)).toContain(FAILED_RUNS_INDEX);
+    expect(await plan(windows)).toContain(FAILED_RUNS_INDEX);
     if (dialect === 'sqlite') {
-      // SQLite-only: its plans name an index-only read (migration 0002's index covers every
-      // column the time windows and the failing steps read). PostgreSQL picks an index-only
-      // scan or not by its statistics and visibility map.
-      for (const statement of [windows, failingSteps]) {
-        expect(await plan(statement)).toContain(
-          'USING COVERING INDEX health_logs_workflow_id_created_at_covering_index',
-        );
-      }
+      // SQLite-only: its plans name an index-only read (migration 0002's index covers the columns
+      // the runs are counted by). PostgreSQL picks an index-only scan or not by its statistics
+      // and visibility map.
+      expect(await plan(windows)).toContain('USING COVERING INDEX health_logs_workflow_id_created_at_covering_index');
+      expect(await plan(failingSteps)).toContain(`USING COVERING INDEX ${FAILED_RUNS_INDEX}`);
     }
   });
 });
