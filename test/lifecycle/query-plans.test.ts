@@ -4,6 +4,7 @@ import type { Database } from '../../src/index.js';
 import { encodeCursor } from '../../src/tenant/cursor.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { openTestDatabase } from '../support/open-test-database.js';
+import { loadBetterSqlite3, stat4CostRatios } from '../support/stat4-cost.js';
 import { rows, seedCompany, seedWorkflow, type TestCompany } from './fixtures.js';
 
 const COMPANIES = 6;
@@ -17,6 +18,7 @@ const NOTIFICATIONS_PER_COMPANY = 3000;
 describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
   let db: Database;
   let dispose: () => Promise<void>;
+  let file = '';
   const companies: { company: TestCompany; workflowIds: number[]; stepIds: number[] }[] = [];
 
   /** Every line of the plan of `sql`. */
@@ -56,7 +58,9 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
   }
 
   beforeAll(async () => {
-    ({ db, dispose } = await openTestDatabase(dialect));
+    let target: { name: string };
+    ({ db, dispose, target } = await openTestDatabase(dialect));
+    file = target.name;
     const targets: { companyId: number; workflowId: number; userId: number; stepId: number }[] = [];
     for (let c = 0; c < COMPANIES; c++) {
       const company = await seedCompany(db);
@@ -177,6 +181,21 @@ describeEachDialect('query plans of the lifecycle hot paths', (dialect) => {
       // and visibility map.
       expect(await plan(windows)).toContain('USING COVERING INDEX health_logs_workflow_id_created_at_covering_index');
       expect(await plan(failingSteps)).toContain(`USING COVERING INDEX ${FAILED_RUNS_INDEX}`);
+    }
+  });
+
+  // better-sqlite3 is built with SQLITE_ENABLE_STAT4: on an ANALYZEd file a statement whose plan a
+  // bound value could change is prepared again on every run (see test/support/stat4-cost.ts).
+  // SQLite only (PostgreSQL has no such statistics); the statements run on better-sqlite3 whatever
+  // driver the library uses here.
+  it('healthLogs.summary sends statements that SQLite does not prepare again on every call [sqlite]', async (context) => {
+    if (dialect !== 'sqlite' || loadBetterSqlite3() === undefined) return context.skip();
+    const { company, workflowIds } = companies[4];
+    const sent = await statementsOf(() => db.forCompany(company.companyId).healthLogs.summary(workflowIds[0]));
+    const ratios = stat4CostRatios(file, sent);
+    // Re-prepared on every run: several times the cost; planned once: about 1×.
+    for (const [k, ratio] of ratios.entries()) {
+      expect(ratio, `${ratio.toFixed(2)}× with sqlite_stat4: ${sent[k].sql}`).toBeLessThan(2);
     }
   });
 });
