@@ -373,12 +373,14 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
     dialect === 'postgresql' ? `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : col;
   // The library's statements (src/lifecycle/health-summary.ts): counts from the covering index and
   // from the index of failed runs, the failing steps from the latter behind a fence.
+  // SQLite compares with `+?` so that better-sqlite3 (built with STAT4) plans them once.
+  const p = dialect === 'sqlite' ? '+?' : '?';
   const count = (failed: boolean) =>
-    '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?' +
+    `(select count(*) from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} and h."created_at" >= ${p}` +
     `${failed ? ' and h."status" = \'failed\'' : ''})`;
   const [first] = await raw.all(
     `select w.*, ${count(false)} as runs30, ${count(true)} as failed30, ${count(false)} as runs7, ${count(true)} as failed7 ` +
-      'from "workflows" w where w."id" = ? and w."company_id" = ?',
+      `from "workflows" w where w."id" = ${p} and w."company_id" = ${p}`,
     [workflowId, c, since30, workflowId, c, since30, workflowId, c, since7, workflowId, c, since7, workflowId, c],
     PLAN_PER_CALL,
   );
@@ -393,8 +395,8 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
   const failing = await raw.all(
     `select f."step_id", s."step_number", s."field_label", f.failures, ${text('f.last_at')} as last_failure_at ` +
       'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
-      'select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? ' +
-      `and h."created_at" >= ? and h."status" = 'failed'${dialect === 'postgresql' ? ' offset 0' : ''}) h ` +
+      `select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} ` +
+      `and h."created_at" >= ${p} and h."status" = 'failed'${dialect === 'postgresql' ? ' offset 0' : ''}) h ` +
       'where h."step_id" is not null group by h."step_id") f ' +
       'join "steps" s on s."id" = f."step_id" ' +
       'order by f.failures desc, f.last_at desc, s."step_number" asc',

@@ -71,13 +71,17 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const PLAN_PER_CALL = { prepare: false, read: true };
 const READ = { read: true };
 const RECENT_LOGS = 10;
-// One workflow's runs, and its failed runs, since a time (three parameters: workflow id, company
-// id, since): each an index range read that counts entries and reads no row.
-const COUNT_RUNS =
-  '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ?)';
-const COUNT_FAILED =
-  '(select count(*) from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? and h."created_at" >= ? ' +
-  'and h."status" = \'failed\')';
+/**
+ * One workflow's runs (or failed runs) since a time, with each value compared as `p` (`?`, or `+?`
+ * on SQLite: see LifecycleSql.valueParameter); three parameters: workflow id, company id, since.
+ * An index range read that counts entries and reads no row.
+ */
+function countRuns(p: string, failed: boolean): string {
+  return (
+    `(select count(*) from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} ` +
+    `and h."created_at" >= ${p}${failed ? ` and h."status" = 'failed'` : ''})`
+  );
+}
 
 /**
  * Computes a workflow's health dashboard in the database, in three statements that each read
@@ -143,6 +147,8 @@ export function buildHealthSummaryQueries(
   workflowId: number,
   now: Date,
 ): Record<'windows' | 'recent' | 'failingSteps', { sql: string; params: SqlParam[] }> {
+  // Compared values that must not decide a plan (SQLite's `+?`, see LifecycleSql.valueParameter).
+  const p = dialect.lifecycle.valueParameter;
   const since30 = sqlTimestamp(new Date(now.getTime() - 30 * DAY_MS));
   const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
   return {
@@ -151,8 +157,9 @@ export function buildHealthSummaryQueries(
       // created_at, …) index, its failures from the index of failed runs (migration 0003), which
       // holds only them; successes are the runs that did not fail (healed runs count).
       sql:
-        `select ${readColumns('workflows', 'w')}, ${COUNT_RUNS} as runs30, ${COUNT_FAILED} as failed30, ` +
-        `${COUNT_RUNS} as runs7, ${COUNT_FAILED} as failed7 from "workflows" w where w."id" = ? and w."company_id" = ?`,
+        `select ${readColumns('workflows', 'w')}, ${countRuns(p, false)} as runs30, ${countRuns(p, true)} as failed30, ` +
+        `${countRuns(p, false)} as runs7, ${countRuns(p, true)} as failed7 ` +
+        `from "workflows" w where w."id" = ${p} and w."company_id" = ${p}`,
       params: [
         workflowId,
         companyId,
@@ -180,8 +187,8 @@ export function buildHealthSummaryQueries(
         // The window's failed runs, read first from the index that holds only failed runs
         // (migration 0003): the fence keeps PostgreSQL from combining it with the step_id index,
         // whose entries for every workflow of every company grow with the whole table.
-        'select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ? and h."company_id" = ? ' +
-        `and h."created_at" >= ? and h."status" = 'failed'${dialect.lifecycle.subqueryFence}) h ` +
+        `select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} ` +
+        `and h."created_at" >= ${p} and h."status" = 'failed'${dialect.lifecycle.subqueryFence}) h ` +
         'where h."step_id" is not null group by h."step_id") f ' +
         'join "steps" s on s."id" = f."step_id" ' +
         'order by f.failures desc, f.last_at desc, s."step_number" asc',

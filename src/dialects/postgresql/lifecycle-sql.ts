@@ -11,4 +11,5 @@ export const postgresqlLifecycleSql: LifecycleSql = Object.freeze({
   lockWorkflowStatus: 'select "status" from "workflows" where "id" = ? and "company_id" = ? for no key update',
   subqueryFence: ' offset 0',
   timestampParameter: 'cast(? as timestamptz)',
+  valueParameter: '?',
 });

@@ -15,4 +15,5 @@ export const sqliteLifecycleSql: LifecycleSql = Object.freeze({
     'update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning "status"',
   subqueryFence: '',
   timestampParameter: '?',
+  valueParameter: '+?',
 });
