@@ -214,24 +214,23 @@ export function drizzleOps(
       .limit(p('limit')),
     'unread',
   );
-  const window = db
-    .select({
-      runs30: count().as('runs30'),
-      ok30: sql<number>`sum(case when ${h.status} <> 'failed' then 1 else 0 end)`.as('ok30'),
-      runs7: sql<number>`sum(case when ${h.created_at} >= ${p('since7')} then 1 else 0 end)`.as('runs7'),
-      ok7: sql<number>`sum(case when ${h.created_at} >= ${p('since7')} and ${h.status} <> 'failed' then 1 else 0 end)`.as(
-        'ok7',
-      ),
-    })
-    .from(h)
-    .where(and(eq(h.workflow_id, p('id')), eq(h.company_id, p('c')), gte(h.created_at, p('since30'))))
-    .as('s');
+  // The library's statements (src/lifecycle/health-summary.ts): the window's runs and failed runs
+  // counted (the latter from the index of failed runs), values compared as `+?` on SQLite so that
+  // better-sqlite3 (built with STAT4) plans the prepared statements once.
+  const v = (name: string) => (pgsql ? p(name) : sql`+${p(name)}`);
+  const countSince = (since: string, failed: boolean) =>
+    sql<number>`(select count(*) from ${h} where ${h.workflow_id} = ${v('id')} and ${h.company_id} = ${v('c')} and ${h.created_at} >= ${v(since)}${failed ? sql` and ${h.status} = 'failed'` : sql``})`;
   const summaryFirst = prepare(
     db
-      .select({ ...getTableColumns(w), runs30: window.runs30, ok30: window.ok30, runs7: window.runs7, ok7: window.ok7 })
+      .select({
+        ...getTableColumns(w),
+        runs30: countSince('since30', false).as('runs30'),
+        failed30: countSince('since30', true).as('failed30'),
+        runs7: countSince('since7', false).as('runs7'),
+        failed7: countSince('since7', true).as('failed7'),
+      })
       .from(w)
-      .crossJoin(window)
-      .where(and(eq(w.id, p('id')), eq(w.company_id, p('c')))),
+      .where(and(eq(w.id, v('id')), eq(w.company_id, v('c')))),
     'summary',
   );
   const recentLogs = prepare(
@@ -248,9 +247,9 @@ export function drizzleOps(
     .from(h)
     .where(
       and(
-        eq(h.workflow_id, p('id')),
-        eq(h.company_id, p('c')),
-        gte(h.created_at, p('since30')),
+        eq(h.workflow_id, v('id')),
+        eq(h.company_id, v('c')),
+        gte(h.created_at, v('since30')),
         eq(h.status, 'failed'),
         isNotNull(h.step_id),
       ),
@@ -484,6 +483,8 @@ export function drizzleOps(
       const params = { id: ids.bigWorkflowId, c, since30: at(now - 30 * DAY_MS), since7: at(now - 7 * DAY_MS) };
       const [first] = await run(summaryFirst, params);
       if (!first) return null;
+      first.ok30 = Number(first.runs30) - Number(first.failed30);
+      first.ok7 = Number(first.runs7) - Number(first.failed7);
       const recent = await run(recentLogs, { id: ids.bigWorkflowId, c, limit: 11 });
       const failing = await run(failingSteps, params);
       return healthSummary(dialect, first, recent, failing);

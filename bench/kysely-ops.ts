@@ -282,37 +282,34 @@ export function kyselyOps(db: Db, dialect: Dialect, ids: DatasetIds, tag: number
       const now = Date.now();
       const since30 = new Date(now - 30 * DAY_MS).toISOString();
       const since7 = new Date(now - 7 * DAY_MS).toISOString();
+      // The library's statements (src/lifecycle/health-summary.ts): the window's runs and failed
+      // runs counted (the latter from the index of failed runs).
       const first = await db
         .selectFrom('workflows as w')
-        .crossJoin((eb) =>
-          eb
-            .selectFrom('health_logs as h')
-            .select((e) => [
-              e.fn.countAll().as('runs30'),
-              e.fn.sum(e.case().when('h.status', '<>', 'failed').then(1).else(0).end()).as('ok30'),
-              e.fn.sum(e.case().when('h.created_at', '>=', since7).then(1).else(0).end()).as('runs7'),
-              e.fn
-                .sum(
-                  e
-                    .case()
-                    .when(e.and([e('h.created_at', '>=', since7), e('h.status', '<>', 'failed')]))
-                    .then(1)
-                    .else(0)
-                    .end(),
-                )
-                .as('ok7'),
-            ])
-            .where('h.workflow_id', '=', workflowId)
-            .where('h.company_id', '=', c)
-            .where('h.created_at', '>=', since30)
-            .as('s'),
-        )
         .selectAll('w')
-        .select(['s.runs30', 's.ok30', 's.runs7', 's.ok7'])
+        .select((eb) => {
+          const countSince = (since: string, failed: boolean) =>
+            eb
+              .selectFrom('health_logs as h')
+              .select((e) => e.fn.countAll().as('n'))
+              .where('h.workflow_id', '=', workflowId)
+              .where('h.company_id', '=', c)
+              .where('h.created_at', '>=', since)
+              .$if(failed, (q) => q.where('h.status', '=', 'failed'));
+          return [
+            countSince(since30, false).as('runs30'),
+            countSince(since30, true).as('failed30'),
+            countSince(since7, false).as('runs7'),
+            countSince(since7, true).as('failed7'),
+          ];
+        })
         .where('w.id', '=', workflowId)
         .where('w.company_id', '=', c)
         .executeTakeFirst();
       if (!first) return null;
+      const counts = first as Record<string, unknown>;
+      counts.ok30 = Number(counts.runs30) - Number(counts.failed30);
+      counts.ok7 = Number(counts.runs7) - Number(counts.failed7);
       const recent = await db
         .selectFrom('health_logs as h')
         .selectAll('h')

@@ -361,8 +361,6 @@ export function rawOps(raw: RawDriver, ids: DatasetIds, tag: number): OperationS
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-// Planned on every call, as the library plans its health summary's time windows (see src/lifecycle/health-summary.ts).
-const PLAN_PER_CALL = { prepare: false };
 
 async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): Promise<unknown> {
   const dialect = raw.dialect;
@@ -382,7 +380,6 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
     `select w.*, ${count(false)} as runs30, ${count(true)} as failed30, ${count(false)} as runs7, ${count(true)} as failed7 ` +
       `from "workflows" w where w."id" = ${p} and w."company_id" = ${p}`,
     [workflowId, c, since30, workflowId, c, since30, workflowId, c, since7, workflowId, c, since7, workflowId, c],
-    PLAN_PER_CALL,
   );
   if (!first) return null;
   first.ok30 = Number(first.runs30) - Number(first.failed30);
@@ -401,7 +398,6 @@ async function rawHealthSummary(raw: RawDriver, c: number, workflowId: number): 
       'join "steps" s on s."id" = f."step_id" ' +
       'order by f.failures desc, f.last_at desc, s."step_number" asc',
     [workflowId, c, since30],
-    PLAN_PER_CALL,
   );
   return healthSummary(dialect, first, recent, failing);
 }
