@@ -23,7 +23,7 @@ function about(info: RunInfo | undefined): string {
   if (!info) return '_(no full run recorded in bench/run-info.json)_';
   const v = info.versions;
   return (
-    `Run of ${info.date.slice(0, 16).replace('T', ' ')} UTC on ${info.cores} cores (${info.cpuModel}), ` +
+    `Run that ended ${info.date.slice(0, 16).replace('T', ' ')} UTC, on ${info.cores} cores (${info.cpuModel}), ` +
     `load average ${info.loadAtStart} at its start and ${info.loadAtEnd} at its end; Node ${v.node}, ` +
     `better-sqlite3 ${v['better-sqlite3']}, pg ${v.pg}, Kysely ${v.kysely}, Drizzle ${v['drizzle-orm']}, ` +
     `MikroORM ${v['@mikro-orm/core']}.`
@@ -99,14 +99,25 @@ function concurrency(results: ConcurrencyResult[]): string {
   );
 }
 
-/** Start-up rows as bench/startup.ts writes them: every field a column. */
+/** Start-up rows as bench/startup.ts writes them: every field a column, the two targeted ratios marked. */
 function startup(rows: Record<string, unknown>[]): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return table(
-    keys,
-    rows.map((r) => keys.map((k) => String(r[k] ?? ''))),
-    keys.map((k) => typeof rows[0]?.[k] === 'number'),
-  );
+  const targets: Record<string, number> = { ratio: 0.7, ratioToKysely: 1.5 };
+  return [
+    'Targets: `ratio` (library / plain `MikroORM.init`) ≤ 0.7, `ratioToKysely` ≤ 1.5; milliseconds from process start to the first query.',
+    '',
+    table(
+      keys,
+      rows.map((r) =>
+        keys.map((k) =>
+          k in targets && typeof r[k] === 'number'
+            ? `${r[k]} ${mark((r[k] as number) <= targets[k])}`
+            : String(r[k] ?? ''),
+        ),
+      ),
+      keys.map((k) => typeof rows[0]?.[k] === 'number'),
+    ),
+  ].join('\n');
 }
 
 function scale(runs: ScaleRun[]): string {
