@@ -3,7 +3,9 @@
 // under which load it ran (bench/run-info.json). Prints them as Markdown; with --write, replaces
 // the README's block between the bench-tables markers with them, so the README quotes exactly
 // what the files hold.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ConcurrencyResult } from './concurrency.js';
 import type { BenchResult } from './run.js';
 import { type RunInfo, type RunKind, readRunInfo } from './run-info.js';
@@ -176,6 +178,16 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     const to = current.indexOf(END);
     if (from < 0 || to < from) throw new Error(`README.md has no ${START} … ${END} block`);
     writeFileSync(readme, `${current.slice(0, from + START.length)}\n\n${text}\n${current.slice(to)}`);
+    // The README is formatted as the lint checks it (tables aligned).
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    execFileSync(
+      fileURLToPath(new URL('../node_modules/.bin/biome', import.meta.url)),
+      ['format', '--write', 'README.md'],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
     console.log('README.md: bench tables replaced');
   } else {
     console.log(text);
