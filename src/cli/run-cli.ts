@@ -93,10 +93,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await refuseBeforeMigrating(parsed, {}, { run: RUNS[command.name], mustExist: command.name !== 'upgrade' });
     // The file's journal mode is kept until a run has written: reading commands and a failed run
     // leave a SQLite file byte for byte as it was (the library's connections switch it to WAL).
-    // PostgreSQL: statements unnamed. A run is a handful of statements, and a deploy script's URL is
-    // often a pooler in transaction mode, where the names of the last run may still be taken.
-    const unnamed = parsed.dialect === 'postgresql' ? { preparedStatements: false } : {};
-    db = await openDatabaseAs({ url, logger: err, ...unnamed }, { keepJournalMode: true });
+    // The dialect's options for a migration run (PostgreSQL: statements unnamed, see MigrationSql).
+    const { commandLineOptions } = dialectNamed(parsed.dialect).migrations;
+    db = await openDatabaseAs({ url, logger: err, ...commandLineOptions }, { keepJournalMode: true });
     const steps: CliStep[] = [];
     const runner = createMigrationRunner(db.orm, {
       onProgress: (event) => {

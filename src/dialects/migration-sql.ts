@@ -77,6 +77,13 @@ export interface MigrationSql {
    * committed: SQLite switches the file to WAL; none on PostgreSQL.
    */
   readonly afterWritingRun: readonly string[];
+  /**
+   * Open options of the CLI's migration runs on this dialect. PostgreSQL: statements unnamed (a run
+   * is a handful of statements, and a deploy script's URL is often a pooler in transaction mode,
+   * where the names of the last run may still be taken); none on SQLite, which has no named
+   * statements to turn off.
+   */
+  readonly commandLineOptions: Readonly<{ preparedStatements?: boolean }>;
   /** The URL the CLI opens for `url`: a SQLite file's path made absolute (as `parsed` resolved it). */
   commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string;
   /** The secrets of a URL that the CLI must never print (PostgreSQL's password). */

@@ -154,4 +154,5 @@ export const postgresqlMigrationSql: MigrationSql = Object.freeze({
 
   // A connection changes no setting of the database, so a run leaves nothing to switch afterwards.
   afterWritingRun: Object.freeze([]),
+  commandLineOptions: Object.freeze({ preparedStatements: false }),
 });

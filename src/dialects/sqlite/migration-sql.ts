@@ -165,6 +165,7 @@ export const sqliteMigrationSql: MigrationSql = Object.freeze({
   adoptTables,
 
   afterWritingRun: SQLITE_WAL_PRAGMAS,
+  commandLineOptions: Object.freeze({}),
 
   // Relative paths resolve against the caller's directory, like the Python backend's.
   commandLineUrl(url: string, parsed: ParsedDatabaseUrl): string {
