@@ -46,10 +46,7 @@ export interface LifecycleSql {
   readonly timestampParameter: string;
   /**
    * The placeholder of a value a statement compares a column with, where the value must not
-   * decide the plan: SQLite's `+?` (unary plus returns its operand; the planner does not look an
-   * expression up in `sqlite_stat4`, so better-sqlite3, built with STAT4, does not prepare the
-   * statement again on every run after ANALYZE, and the index still serves the comparison),
-   * PostgreSQL's `?`.
+   * decide the plan: SQLite's `+?` (see sqlite/planned-once.ts), PostgreSQL's `?`.
    */
   readonly valueParameter: string;
 }

@@ -1,5 +1,6 @@
 import type { SqlParam } from '../../executor/executor.js';
 import { type LifecycleSql, type RunLockIds, runLockColumns } from '../lifecycle-sql.js';
+import { PLANNED_ONCE } from './planned-once.js';
 
 // SQLite resolves RETURNING against the table's own name (an alias there fails).
 const LOCK_FOR_RUN =
@@ -15,5 +16,5 @@ export const sqliteLifecycleSql: LifecycleSql = Object.freeze({
     'update "workflows" set "status" = "status" where "id" = ? and "company_id" = ? returning "status"',
   subqueryFence: '',
   timestampParameter: '?',
-  valueParameter: '+?',
+  valueParameter: PLANNED_ONCE,
 });

@@ -9,6 +9,7 @@ import {
   type TenantSql,
   workflowStepsSql,
 } from '../tenant-sql.js';
+import { PLANNED_ONCE } from './planned-once.js';
 
 const STEP_ROW = '(?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, false, false, ?)';
 // 12 parameters a row: 1000 rows stay far below SQLite's 32766 per statement.
@@ -67,13 +68,9 @@ export const sqliteTenantSql: TenantSql = Object.freeze({
 
   lockWorkflowScreenshots: null,
 
-  // Once ANALYZE has written sqlite_stat4 (better-sqlite3 is built with it), SQLite chooses between
-  // the steps' indexes by looking the bound values up there, and marks the statement to be
-  // prepared again whenever they are bound anew: on every run (a one-step workflow's read cost 15×
-  // its planned-once cost). Unary `+` returns its operand unchanged, but the planner does not look
-  // an expression up; the `(workflow_id, step_number)` index still serves the read.
-  workflowSteps: workflowStepsSql('+?'),
-  companyUsers: companyUsersSql('+?'),
+  // Compared as `+?` (see planned-once.ts); the `(workflow_id, step_number)` index still serves the read.
+  workflowSteps: workflowStepsSql(PLANNED_ONCE),
+  companyUsers: companyUsersSql(PLANNED_ONCE),
   // The id AUTOINCREMENT would give: past both the largest id ever used (sqlite_sequence, which
   // has no row before the table's first insert) and the largest present, so a deleted
   // screenshot's id, which its storage key names, is never given again. The statement holds the
