@@ -147,19 +147,12 @@ export function buildHealthSummaryQueries(
   workflowId: number,
   now: Date,
 ): Record<'windows' | 'recent' | 'failingSteps', { sql: string; params: SqlParam[] }> {
-  // Compared values that must not decide a plan (SQLite's `+?`, see LifecycleSql.valueParameter).
-  const p = dialect.lifecycle.valueParameter;
+  const sql = summarySqlOf(dialect);
   const since30 = sqlTimestamp(new Date(now.getTime() - 30 * DAY_MS));
   const since7 = sqlTimestamp(new Date(now.getTime() - 7 * DAY_MS));
   return {
     windows: {
-      // Counts, not sums over the rows: the window's runs from the covering (workflow_id,
-      // created_at, …) index, its failures from the index of failed runs (migration 0003), which
-      // holds only them; successes are the runs that did not fail (healed runs count).
-      sql:
-        `select ${readColumns('workflows', 'w')}, ${countRuns(p, false)} as runs30, ${countRuns(p, true)} as failed30, ` +
-        `${countRuns(p, false)} as runs7, ${countRuns(p, true)} as failed7 ` +
-        `from "workflows" w where w."id" = ${p} and w."company_id" = ${p}`,
+      sql: sql.windows,
       params: [
         workflowId,
         companyId,
@@ -178,23 +171,42 @@ export function buildHealthSummaryQueries(
       ],
     },
     recent: buildHealthLogListQuery(dialect, companyId, workflowId, { limit: RECENT_LOGS, cursor: null }),
-    failingSteps: {
-      // Aggregate first, join the (few) steps after: joined before grouping, PostgreSQL may
-      // merge-join through the step_id index and read every log of the table.
-      sql:
-        `select f."step_id", s."step_number", s."field_label", f.failures, ${dialect.timestampText('f.last_at')} as last_failure_at ` +
-        'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
-        // The window's failed runs, read first from the index that holds only failed runs
-        // (migration 0003): the fence keeps PostgreSQL from combining it with the step_id index,
-        // whose entries for every workflow of every company grow with the whole table.
-        `select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} ` +
-        `and h."created_at" >= ${p} and h."status" = 'failed'${dialect.lifecycle.subqueryFence}) h ` +
-        'where h."step_id" is not null group by h."step_id") f ' +
-        'join "steps" s on s."id" = f."step_id" ' +
-        'order by f.failures desc, f.last_at desc, s."step_number" asc',
-      params: [workflowId, companyId, since30],
-    },
+    failingSteps: { sql: sql.failingSteps, params: [workflowId, companyId, since30] },
   };
+}
+
+// The texts depend on the dialect only: made once per dialect, not on every summary.
+const summarySql = new WeakMap<SqlDialect, { windows: string; failingSteps: string }>();
+
+function summarySqlOf(dialect: SqlDialect): { windows: string; failingSteps: string } {
+  let texts = summarySql.get(dialect);
+  if (texts !== undefined) return texts;
+  // Compared values that must not decide a plan (SQLite's `+?`, see LifecycleSql.valueParameter).
+  const p = dialect.lifecycle.valueParameter;
+  texts = {
+    // Counts, not sums over the rows: the window's runs from the covering (workflow_id,
+    // created_at, …) index, its failures from the index of failed runs (migration 0003), which
+    // holds only them; successes are the runs that did not fail (healed runs count).
+    windows:
+      `select ${readColumns('workflows', 'w')}, ${countRuns(p, false)} as runs30, ${countRuns(p, true)} as failed30, ` +
+      `${countRuns(p, false)} as runs7, ${countRuns(p, true)} as failed7 ` +
+      `from "workflows" w where w."id" = ${p} and w."company_id" = ${p}`,
+    // Aggregate first, join the (few) steps after: joined before grouping, PostgreSQL may
+    // merge-join through the step_id index and read every log of the table.
+    failingSteps:
+      `select f."step_id", s."step_number", s."field_label", f.failures, ${dialect.timestampText('f.last_at')} as last_failure_at ` +
+      'from (select h."step_id", count(*) as failures, max(h."created_at") as last_at from (' +
+      // The window's failed runs, read first from the index that holds only failed runs
+      // (migration 0003): the fence keeps PostgreSQL from combining it with the step_id index,
+      // whose entries for every workflow of every company grow with the whole table.
+      `select h."step_id", h."created_at" from "health_logs" h where h."workflow_id" = ${p} and h."company_id" = ${p} ` +
+      `and h."created_at" >= ${p} and h."status" = 'failed'${dialect.lifecycle.subqueryFence}) h ` +
+      'where h."step_id" is not null group by h."step_id") f ' +
+      'join "steps" s on s."id" = f."step_id" ' +
+      'order by f.failures desc, f.last_at desc, s."step_number" asc',
+  };
+  summarySql.set(dialect, texts);
+  return texts;
 }
 
 function window(runsValue: unknown, failedValue: unknown): HealthWindow {
