@@ -10,11 +10,19 @@ import type { ConcurrencyResult } from './concurrency.js';
 import type { BenchResult } from './run.js';
 import { type RunInfo, type RunKind, readRunInfo } from './run-info.js';
 import type { ScaleRun } from './scale.js';
+import {
+  P99_TARGET,
+  PEER_TARGET,
+  RAW_TARGET,
+  SCALE_TARGET,
+  STARTUP_VS_INIT_TARGET,
+  STARTUP_VS_KYSELY_TARGET,
+  THROUGHPUT_TARGET,
+  targetOf,
+} from './targets.js';
 
 const START = '<!-- bench-tables:start (npx tsx bench/report.ts --write) -->';
 const END = '<!-- bench-tables:end -->';
-const PEER_TARGET = 1.0;
-const RAW_TARGET = 1.3;
 
 function read<T>(name: string): T | undefined {
   const file = new URL(`./${name}`, import.meta.url);
@@ -64,7 +72,7 @@ function hotPaths(results: BenchResult[]): string {
             ...competitors.map((name) => {
               const r = of.find((x) => x.competitor === name);
               if (!r) return '';
-              const target = name.startsWith('raw-') ? RAW_TARGET : PEER_TARGET;
+              const target = targetOf(name);
               return `${r.competitorUs} (${r.ratio.toFixed(2)} ${mark(r.ratio <= target)})`;
             }),
             `${of[0].libraryStatements} / ${fewestRaw} ${mark(of[0].libraryStatements <= fewestRaw)}`,
@@ -90,8 +98,8 @@ function concurrency(results: ConcurrencyResult[]): string {
       r.competitor,
       r.callsPerSecond,
       r.p99Ms,
-      `${throughput.toFixed(2)} ${mark(throughput >= (raw ? 0.9 : 1))}`,
-      `${p99.toFixed(2)} ${raw ? mark(p99 <= 1.2) : ''}`.trim(),
+      `${throughput.toFixed(2)} ${mark(throughput >= (raw ? THROUGHPUT_TARGET : 1))}`,
+      `${p99.toFixed(2)} ${raw ? mark(p99 <= P99_TARGET) : ''}`.trim(),
     ];
   });
   return table(
@@ -104,9 +112,9 @@ function concurrency(results: ConcurrencyResult[]): string {
 /** Start-up rows as bench/startup.ts writes them: every field a column, the two targeted ratios marked. */
 function startup(rows: Record<string, unknown>[]): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const targets: Record<string, number> = { ratio: 0.7, ratioToKysely: 1.5 };
+  const targets: Record<string, number> = { ratio: STARTUP_VS_INIT_TARGET, ratioToKysely: STARTUP_VS_KYSELY_TARGET };
   return [
-    'Targets: `ratio` (library / plain `MikroORM.init`) ≤ 0.7, `ratioToKysely` ≤ 1.5; milliseconds from process start to the first query.',
+    `Targets: \`ratio\` (library / plain \`MikroORM.init\`) ≤ ${STARTUP_VS_INIT_TARGET}, \`ratioToKysely\` ≤ ${STARTUP_VS_KYSELY_TARGET}; milliseconds from process start to the first query.`,
     '',
     table(
       keys,
@@ -124,7 +132,13 @@ function startup(rows: Record<string, unknown>[]): string {
 
 function scale(runs: ScaleRun[]): string {
   const rows = runs.flatMap((run) =>
-    run.results.map((r) => [r.dialect, r.op, r.smallUs, r.largeUs, `${r.ratio.toFixed(2)} ${mark(r.ratio <= 1.3)}`]),
+    run.results.map((r) => [
+      r.dialect,
+      r.op,
+      r.smallUs,
+      r.largeUs,
+      `${r.ratio.toFixed(2)} ${mark(r.ratio <= SCALE_TARGET)}`,
+    ]),
   );
   const memory = runs
     .filter((run) => run.memory)
@@ -134,13 +148,11 @@ function scale(runs: ScaleRun[]): string {
         `${run.memory?.firstQuarterPeakMb} MB in the first quarter, ${run.memory?.peakMb} MB overall.`,
     );
   return [
-    table(['dialect', 'operation', 'µs at 10,000 workflows', 'µs at 1,000,000', 'ratio (target ≤ 1.3)'], rows, [
-      false,
-      false,
-      true,
-      true,
-      true,
-    ]),
+    table(
+      ['dialect', 'operation', 'µs at 10,000 workflows', 'µs at 1,000,000', `ratio (target ≤ ${SCALE_TARGET})`],
+      rows,
+      [false, false, true, true, true],
+    ),
     '',
     ...memory,
   ].join('\n');

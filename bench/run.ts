@@ -22,6 +22,7 @@ import type { RawDriver } from './raw-driver.js';
 import { loadAverage, recordRunInfo, versions } from './run-info.js';
 import { runScale } from './scale.js';
 import { measureStartup } from './startup.js';
+import { targetOf } from './targets.js';
 
 export interface BenchResult {
   dialect: Dialect;
@@ -212,11 +213,6 @@ async function benchDialect(dialect: Dialect): Promise<BenchResult[]> {
     }
     return results;
   });
-}
-
-/** Issue 15's targets: at most 1.0× a peer (Kysely, Drizzle), at most 1.3× a raw form. */
-export function targetOf(competitor: string): number {
-  return kindOf(competitor) === 'peer' ? 1.0 : 1.3;
 }
 
 function printTable(results: BenchResult[]): void {

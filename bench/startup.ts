@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../src/index.js';
 import { median } from './median.js';
+import { STARTUP_VS_INIT_TARGET, STARTUP_VS_KYSELY_TARGET } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -178,9 +179,9 @@ export async function measureStartup(
       };
       console.log(
         `  start-up [${dialect}, ${mode}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
-          `(ratio ${result.ratio.toFixed(2)} ${result.ratio <= 0.7 ? '✓' : '✗'}); with the Migrator ${result.plainWithMigratorMs} ms ` +
+          `(ratio ${result.ratio.toFixed(2)} ${result.ratio <= STARTUP_VS_INIT_TARGET ? '✓' : '✗'}); with the Migrator ${result.plainWithMigratorMs} ms ` +
           `(${result.ratioWithMigrator.toFixed(2)}); Kysely ${result.kyselyMs} ms (ratio ${result.ratioToKysely.toFixed(2)} ` +
-          `${result.ratioToKysely <= 1.5 ? '✓' : '✗'}); median of ${options.runs} rounds of child processes`,
+          `${result.ratioToKysely <= STARTUP_VS_KYSELY_TARGET ? '✓' : '✗'}); median of ${options.runs} rounds of child processes`,
       );
       return result;
     });
