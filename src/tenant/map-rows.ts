@@ -44,6 +44,8 @@ interface Plan {
   prototype: object;
   /** Made on the first {@link mapRows} of the entity, which knows the platform. */
   fill: Fill | undefined;
+  /** The same for a result of one row, whose references are made when first read (see {@link compileFill}). */
+  fillOne: Fill | undefined;
   /** Mapped columns that are not hidden, set as plain own properties. */
   columns: Column[];
   /** Hidden columns (a company's invite token): readable by name, left out of JSON and `util.inspect`. */
@@ -73,6 +75,7 @@ function planOf(meta: EntityMetadata): Plan {
   plan = {
     prototype: meta.prototype,
     fill: undefined,
+    fillOne: undefined,
     columns,
     hidden: all.filter((column) => column.prop.hidden),
     all,
@@ -95,13 +98,29 @@ function planOf(meta: EntityMetadata): Plan {
  * JSON parsing a raw driver's caller does too). Property names come from the entity metadata,
  * written as JSON string literals. A row that lacks a column takes {@link fillSlowly}, which
  * leaves that property unset.
+ *
+ * With `lazyReferences` (a result of one row: a new screenshot, a recorded run), each many-to-one
+ * property is an own enumerable accessor that takes its reference from `refs` when first read,
+ * and becomes a plain property when assigned. A MikroORM `Reference` costs about 4.5 µs to make
+ * (its entity stub, its wrapper and their property definitions), most of a one-row call's own
+ * work, and many callers never read it; the accessor costs a fraction of a microsecond. JSON,
+ * `util.inspect`, `Object.keys` and the key order are the same, and every read returns the one
+ * reference `refs` holds for that row. A page of rows shares its references through `refs`
+ * instead (one per distinct key), where an accessor per row would cost more.
+ *
+ * The accessor is added, never put in place of a field: turning a data property into an accessor
+ * makes V8 keep the object's properties in a dictionary (every later read slower). So the class
+ * is a chain, one link per reference property: the fields before it, then (in the next link's
+ * constructor, after its parent's fields exist) the accessor, then the fields after it.
  */
-function compileFill(columns: readonly Column[], platform: Platform): Fill {
-  const fields: string[] = [];
+function compileFill(columns: readonly Column[], platform: Platform, lazyReferences = false): Fill {
   const present: string[] = [];
   const args: unknown[] = columns.map(() => undefined);
+  // The class chain: each link's fields, and the members of the link that adds an accessor.
+  const links: string[][] = [[]];
   columns.forEach((column, i) => {
     const field = JSON.stringify(column.field);
+    const name = JSON.stringify(column.name);
     present.push(`r[${field}] !== undefined`);
     let value: string;
     switch (column.kind) {
@@ -123,19 +142,37 @@ function compileFill(columns: readonly Column[], platform: Platform): Fill {
       }
       case Kind.Reference:
         args[i] = column.prop.targetMeta;
+        if (lazyReferences) {
+          // One shared descriptor per property, so defining it allocates nothing; a null key is a plain null.
+          links.push([
+            `#refs = refs; #key = row[${field}]; #ref;`,
+            `static accessor = { get() { return this.#ref ??= this.#refs.reference(a${i}, this.#key); }, ` +
+              `set(value) { assign(this, ${name}, value); }, enumerable: true, configurable: true };`,
+            `constructor() { super(); if (this.#key === null) assign(this, ${name}, null); ` +
+              `else Object.defineProperty(this, ${name}, L${links.length}.accessor); }`,
+          ]);
+          links.push([]);
+          return;
+        }
         value = `(v = row[${field}]) === null ? null : refs.reference(a${i}, v)`;
         break;
     }
-    fields.push(`${JSON.stringify(column.name)} = ${value};`);
+    links[links.length - 1].push(`${name} = ${value};`);
   });
+  const classes = links.map(
+    (members, k) => `class L${k} extends ${k === 0 ? 'Base' : `L${k - 1}`} { ${members.join(' ')} }`,
+  );
   const body = `
     let row, refs, platform, prototype, v;
     function Base() { return Object.create(prototype); }
-    class Entity extends Base { ${fields.join(' ')} }
+    function assign(entity, name, value) {
+      Object.defineProperty(entity, name, { value, writable: true, enumerable: true, configurable: true });
+    }
+    ${classes.join('\n    ')}
     return function fill(r, rf, pl, p) {
       if (!(${present.join(' && ') || 'true'})) return slow(r, rf, pl, p);
       row = r; refs = rf; platform = pl; prototype = p;
-      const entity = new Entity();
+      const entity = new L${links.length - 1}();
       row = refs = platform = prototype = v = undefined;
       return entity;
     };`;
@@ -245,8 +282,9 @@ export function mapRows<T extends object>(
   const meta = refs.metadata.get<T>(entity);
   const plan = planOf(meta as EntityMetadata);
   const platform = refs.platform;
-  plan.fill ??= compileFill(plan.columns, platform);
-  const fill = plan.fill;
+  let fill: Fill;
+  if (rows.length === 1) fill = plan.fillOne ??= compileFill(plan.columns, platform, true);
+  else fill = plan.fill ??= compileFill(plan.columns, platform);
   const hidden = plan.hidden.length > 0;
   const prototype = extra ? prototypeWithExtra(plan.prototype, extra.key) : plan.prototype;
   const out: T[] = new Array(rows.length);

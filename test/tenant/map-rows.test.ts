@@ -1,4 +1,5 @@
-import type { EntityMetadata } from '@mikro-orm/core';
+import { inspect } from 'node:util';
+import { type EntityMetadata, Reference } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, Workflow } from '../../src/index.js';
@@ -75,5 +76,29 @@ describe('mapRows', () => {
     expect(mapRows(new ReferenceSource(db.orm.em as SqlEntityManager, 3), Workflow, [row])[0].company).not.toBe(
       parsed.company,
     );
+  });
+
+  it('maps a one-row result as it maps a page (keys, order, JSON, inspect), its references made by the source when read', () => {
+    const em = db.orm.em as SqlEntityManager;
+    const withCreator = { ...row, created_by: 11 };
+    const refs = new ReferenceSource(em, 3);
+    const [single] = mapRows(refs, Workflow, [withCreator]);
+    const [paged] = mapRows(new ReferenceSource(em, 3), Workflow, [withCreator, { ...withCreator, id: 8 }]);
+    expect(Object.getPrototypeOf(single)).toBe(Object.getPrototypeOf(paged));
+    expect(Object.keys(single)).toEqual(Object.keys(paged));
+    expect(JSON.stringify(single)).toBe(JSON.stringify(paged));
+    expect(inspect(single)).toBe(inspect(paged));
+    expect(Reference.isReference(single.company)).toBe(true);
+    const companyMeta = db.orm.getMetadata().get(Workflow).properties.company.targetMeta as EntityMetadata;
+    expect(single.company).toBe(refs.reference(companyMeta, 3));
+    expect(single.company).toBe(single.company);
+    expect(single.createdBy?.id).toBe(11);
+    expect(mapRows(refs, Workflow, [{ ...row, created_by: null }])[0].createdBy).toBeNull();
+    // Assigning replaces the reference, as it does on a page's entity.
+    single.createdBy = null;
+    paged.createdBy = null;
+    expect(single.createdBy).toBeNull();
+    expect(Object.keys(single)).toEqual(Object.keys(paged));
+    expect(JSON.stringify(single)).toBe(JSON.stringify(paged));
   });
 });
