@@ -1,7 +1,9 @@
 // Start-up: time from process start to the first query, in fresh child processes, for the built
 // package (`openDatabase` from dist/), a plain `MikroORM.init` of the same entities loaded with
 // `import` (a host's own setup, no library; with and without the Migrator extension), and Kysely
-// on the same driver (better-sqlite3 / pg). Every side starts three ways each round: without
+// on the same driver (better-sqlite3 / pg), and the floor of any data layer on MikroORM 7: that
+// Kysely side after importing `@mikro-orm/core` and `@mikro-orm/sql` (no init, no entities, no
+// driver package), so it shows how low the targeted ratios can go at all. Every side starts three ways each round: without
 // NODE_COMPILE_CACHE, with it pointing at an empty directory (the first start, which fills it),
 // and again with that directory filled (a later start). The sides run in turn, round after round;
 // each ratio is the median of the per-round ratios, as in the hot-path bench.
@@ -37,6 +39,12 @@ export interface StartupResult {
   kyselyMs: number;
   /** libraryMs / kyselyMs (target ≤ 1.5). */
   ratioToKysely: number;
+  /** Kysely's first query after importing MikroORM's core and SQL packages: what any layer on MikroORM 7 loads first. */
+  floorMs: number;
+  /** floorMs / plainMikroOrmMs: the lowest `ratio` a layer on MikroORM 7 could reach. */
+  floorToPlain: number;
+  /** floorMs / kyselyMs: the lowest `ratioToKysely` a layer on MikroORM 7 could reach. */
+  floorToKysely: number;
 }
 
 // performance.now() counts from the process's time origin (its start), so the child reports
@@ -68,12 +76,16 @@ await orm.close(true);
 }
 
 /** Kysely as its docs set it up, on the driver the library runs on: better-sqlite3 (as @mikro-orm/sqlite installs it) or a pg pool. */
-function kyselyScript(dialect: Dialect, url: string): string {
+function kyselyScript(dialect: Dialect, url: string, floor = false): string {
   const require = createRequire(import.meta.url);
   const kysely = JSON.stringify(require.resolve('kysely'));
+  // The floor: MikroORM 7's own two packages loaded first (the Kysely it runs on is loaded either way).
+  const mikroOrm = floor
+    ? `import ${JSON.stringify(require.resolve('@mikro-orm/core'))};\nimport ${JSON.stringify(require.resolve('@mikro-orm/sql'))};\n`
+    : '';
   if (dialect === 'sqlite') {
     const betterSqlite = JSON.stringify(createRequire(require.resolve('@mikro-orm/sqlite')).resolve('better-sqlite3'));
-    return `import { Kysely, SqliteDialect, sql } from ${kysely};
+    return `${mikroOrm}import { Kysely, SqliteDialect, sql } from ${kysely};
 import Database from ${betterSqlite};
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(${JSON.stringify(url.replace('sqlite:///', ''))}) }) });
 await sql\`select 1\`.execute(db);
@@ -81,7 +93,7 @@ process.stdout.write(String(performance.now()));
 await db.destroy();
 `;
   }
-  return `import { Kysely, PostgresDialect, sql } from ${kysely};
+  return `${mikroOrm}import { Kysely, PostgresDialect, sql } from ${kysely};
 import pg from ${JSON.stringify(require.resolve('pg'))};
 const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: ${JSON.stringify(url)} }) }) });
 await sql\`select 1\`.execute(db);
@@ -133,6 +145,7 @@ export async function measureStartup(
       plain: plainScript(dialect, target.url, entitiesFile),
       plainWithMigrator: plainScript(dialect, target.url, entitiesFile, true),
       kysely: kyselyScript(dialect, target.url),
+      floor: kyselyScript(dialect, target.url, true),
     };
     type Side = keyof typeof scripts;
     const files = {} as Record<Side, string>;
@@ -176,12 +189,16 @@ export async function measureStartup(
         ratioWithMigrator: ratio('library', 'plainWithMigrator'),
         kyselyMs: ms('kysely'),
         ratioToKysely: ratio('library', 'kysely'),
+        floorMs: ms('floor'),
+        floorToPlain: ratio('floor', 'plain'),
+        floorToKysely: ratio('floor', 'kysely'),
       };
       console.log(
         `  start-up [${dialect}, ${mode}]: openDatabase ${result.libraryMs} ms; plain MikroORM.init ${result.plainMikroOrmMs} ms ` +
           `(ratio ${result.ratio.toFixed(2)} ${result.ratio <= STARTUP_VS_INIT_TARGET ? '✓' : '✗'}); with the Migrator ${result.plainWithMigratorMs} ms ` +
           `(${result.ratioWithMigrator.toFixed(2)}); Kysely ${result.kyselyMs} ms (ratio ${result.ratioToKysely.toFixed(2)} ` +
-          `${result.ratioToKysely <= STARTUP_VS_KYSELY_TARGET ? '✓' : '✗'}); median of ${options.runs} rounds of child processes`,
+          `${result.ratioToKysely <= STARTUP_VS_KYSELY_TARGET ? '✓' : '✗'}); MikroORM's floor ${result.floorMs} ms ` +
+          `(${result.floorToPlain.toFixed(2)} of plain init, ${result.floorToKysely.toFixed(2)} of Kysely); median of ${options.runs} rounds of child processes`,
       );
       return result;
     });
