@@ -1,14 +1,13 @@
 // The sides of the benchmark on one database: the library and its competitors, each with its
 // operations twice, once as timed and once on a path that counts the statements it sends
-// (counting is kept off the timed path: the library's observer and Kysely's log would add their
-// own cost to the figures).
+// (counting is kept off the timed path: the library's `onQuery` hook and Kysely's log would add
+// their own cost to the figures).
 import { Kysely, type KyselyPlugin, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { observeStatements } from '../src/executor/statement-log.js';
-import type { Database, Dialect } from '../src/index.js';
 import type { DatasetIds } from './dataset.js';
 import { drizzleOps, drizzlePgDb, drizzleSqliteDb, postgresTables, sqliteTables } from './drizzle-ops.js';
 import { kyselyOps } from './kysely-ops.js';
+import { type Database, type Dialect, openDatabase } from './library.js';
 import { libraryOps, OPERATION_NAMES, type OperationSet, rawOps } from './ops.js';
 import {
   countStatement,
@@ -44,29 +43,32 @@ export function kindOf(name: string): CompetitorKind {
   return name === 'library' ? 'library' : name.startsWith('raw-') ? 'raw' : 'peer';
 }
 
-function mapOps(ops: OperationSet, wrap: (call: (i: number) => Promise<unknown>) => (i: number) => Promise<unknown>) {
-  return Object.fromEntries(OPERATION_NAMES.map((name) => [name, wrap(ops[name])])) as OperationSet;
-}
-
-/** The library's side: counting registers a statement observer for the call and removes it after. */
-export function librarySide(db: Database, ids: DatasetIds, tag: number): Side {
+/**
+ * The library's side. Its statements are counted on a second `Database` opened on the same
+ * database with an `onQuery` hook (the package's public way to see them), so that the timed one
+ * runs without a hook.
+ */
+export function librarySide(db: Database, url: string, ids: DatasetIds, tag: number): Side {
   const ops = libraryOps(db, ids, tag);
   const statements = { count: 0 };
-  const config = db.orm.config;
+  let counting: Promise<Database> | undefined;
+  let countedOps: Promise<OperationSet> | undefined;
+  const counted = () => {
+    counting ??= openDatabase({ url, onQuery: (event) => countStatement(statements, event.sql) });
+    countedOps ??= counting.then((counter) => libraryOps(counter, ids, tag));
+    return countedOps;
+  };
   return {
     name: 'library',
     kind: 'library',
     ops,
-    counted: mapOps(ops, (call) => async (i) => {
-      observeStatements(config, (event) => countStatement(statements, event.sql));
-      try {
-        return await call(i);
-      } finally {
-        observeStatements(config, undefined as never);
-      }
-    }),
+    counted: Object.fromEntries(
+      OPERATION_NAMES.map((name) => [name, async (i: number) => (await counted())[name](i)]),
+    ) as OperationSet,
     statements,
-    close: async () => undefined,
+    close: async () => {
+      if (counting !== undefined) await (await counting).close();
+    },
   };
 }
 
@@ -103,19 +105,20 @@ export interface OpenOptions {
 }
 
 /**
- * Opens the library's side and every competitor of `dialect` on one database (`rawTarget`: the
- * SQLite file or the PostgreSQL URL). Each side gets its own `tag`, so its new screenshot hashes
- * are its own.
+ * Opens the library's side and every competitor of `dialect` on one database (`target.url` as the
+ * library opens it, `target.rawTarget` as the others do: the SQLite file or the PostgreSQL URL).
+ * Each side gets its own `tag`, so its new screenshot hashes are its own.
  */
 export async function openSides(
   dialect: Dialect,
   db: Database,
-  rawTarget: string,
+  target: { url: string; rawTarget: string },
   ids: DatasetIds,
   options: OpenOptions = {},
 ): Promise<Side[]> {
   const wanted = (name: string) => options.only === undefined || options.only.includes(name);
-  const sides: Side[] = [librarySide(db, ids, 0)];
+  const { rawTarget } = target;
+  const sides: Side[] = [librarySide(db, target.url, ids, 0)];
   let tag = 1;
   if (dialect === 'sqlite') {
     if (wanted('raw-better-sqlite3'))

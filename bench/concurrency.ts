@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type Dialect, openDatabase } from '../src/index.js';
 import { COMPETITORS, openSides, type Side } from './competitors.js';
 import { freshDatabase, openRaw } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import { type Dialect, openDatabase } from './library.js';
 import type { OperationName } from './ops.js';
 
 const MIX: OperationName[] = ['list-workflows-50', 'get-workflow-with-50-steps', 'record-run'];
@@ -81,7 +81,7 @@ async function postgres(spec: DatasetSpec, ms: number): Promise<ConcurrencyResul
   try {
     await seed(raw, spec);
     await raw.exec('vacuum analyze');
-    const sides = await openSides('postgresql', db, target.rawTarget, datasetIds(spec), { pool: POOL });
+    const sides = await openSides('postgresql', db, target, datasetIds(spec), { pool: POOL });
     try {
       const byName = new Map(sides.map((s) => [s.name, s]));
       const runs = await passes(
@@ -112,7 +112,9 @@ async function worker(argv: string[]): Promise<void> {
   const spec = JSON.parse(arg('--spec')) as DatasetSpec;
   const name = arg('--side');
   const db = await openDatabase({ url: arg('--url') });
-  const sides = await openSides('sqlite', db, arg('--file'), datasetIds(spec), { only: [name] });
+  const sides = await openSides('sqlite', db, { url: arg('--url'), rawTarget: arg('--file') }, datasetIds(spec), {
+    only: [name],
+  });
   const side = sides.find((s) => s.name === name) as Side;
   const offset = Number(arg('--offset'));
   await drive(side, CALLERS / SQLITE_PROCESSES, Math.min(500, Number(arg('--ms')) / 4), offset); // warm-up

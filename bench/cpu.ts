@@ -55,7 +55,7 @@ await withBenchDatabases(dialect, async (db, raw, target) => {
   // OVERLAY_BENCH_NO_STAT4=1: without SQLite's value statistics, which make a statement whose plan a bound value could change be prepared again on every run.
   if (dialect === 'sqlite' && process.env.OVERLAY_BENCH_NO_STAT4)
     await raw.exec('delete from sqlite_stat4; analyze sqlite_schema');
-  const sides = await openSides(dialect, db, target.rawTarget, datasetIds(SPEC), vs ? { only: vs } : {});
+  const sides = await openSides(dialect, db, target, datasetIds(SPEC), vs ? { only: vs } : {});
   let counter = 0;
   const take = (n: number) => {
     counter += n;

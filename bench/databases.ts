@@ -1,6 +1,7 @@
 // Fresh benchmark databases (a temp SQLite file, a new PostgreSQL database) and raw drivers on them.
-import { type Database, type Dialect, openDatabase } from '../src/index.js';
+
 import { createTestDatabase } from '../test/support/scratch-database.js';
+import { type Database, type Dialect, openDatabase } from './library.js';
 import { openRawPostgres, openRawSqlite, type RawDriver } from './raw-driver.js';
 
 export const PG_ADMIN_URL = process.env.OVERLAY_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

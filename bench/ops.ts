@@ -5,8 +5,8 @@
 // with each list row's step count and the page's cursor). The peers' versions are in
 // kysely-ops.ts and drizzle-ops.ts.
 import { randomBytes } from 'node:crypto';
-import { type Database, dedupeScreenshot, type StepInput } from '../src/index.js';
 import type { DatasetIds } from './dataset.js';
+import { type Database, dedupeScreenshot, type StepInput } from './library.js';
 import type { RawDriver, Row } from './raw-driver.js';
 
 /** The eight operations, in the order the bench runs them. */

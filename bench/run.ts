@@ -11,11 +11,11 @@
 // in bench/run-info.json (date, cores, load average, versions); `npx tsx bench/report.ts --write`
 // then puts their tables in the README.
 import { writeFileSync } from 'node:fs';
-import { type Dialect, openDatabase } from '../src/index.js';
 import { kindOf, openSides, type Side } from './competitors.js';
 import { runConcurrency } from './concurrency.js';
 import { freshDatabase, withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import { type Dialect, openDatabase } from './library.js';
 import { median } from './median.js';
 import { OPERATION_NAMES, type OperationName, PER_ROUND } from './ops.js';
 import type { RawDriver } from './raw-driver.js';
@@ -160,7 +160,7 @@ async function benchDialect(dialect: Dialect): Promise<BenchResult[]> {
     await seed(raw, spec, (line) => console.log(line));
     const ops = OPERATION_NAMES.filter((op) => only === undefined || op === only);
     if (ops.length === 0) throw new Error(`--only: no operation named ${only}`);
-    const sides = await openSides(dialect, db, target.rawTarget, datasetIds(spec));
+    const sides = await openSides(dialect, db, target, datasetIds(spec));
     const results: BenchResult[] = [];
     let counter = 0;
     // A fresh index per call, so writes never repeat a name or hash.

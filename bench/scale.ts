@@ -1,9 +1,10 @@
 // `npm run bench -- --scale`: the dashboard reads of one tenant at 10,000 workflows and at
 // 1,000,000 (10,000 companies), plus the health summary of a workflow with 1,000,000 logs, and
 // the memory of a process paging through every workflow of one big tenant.
-import type { Database, Dialect } from '../src/index.js';
+
 import { withBenchDatabases } from './databases.js';
 import { type DatasetSpec, datasetIds, seed } from './dataset.js';
+import type { Database, Dialect } from './library.js';
 import { median } from './median.js';
 import type { RawDriver } from './raw-driver.js';
 import { SCALE_TARGET } from './targets.js';

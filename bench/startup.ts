@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dialect } from '../src/index.js';
+import type { Dialect } from './library.js';
 import { median } from './median.js';
 import { STARTUP_VS_INIT_TARGET, STARTUP_VS_KYSELY_TARGET } from './targets.js';
 
