@@ -8,7 +8,7 @@ import type { DatasetIds } from './dataset.js';
 import { drizzleOps, drizzlePgDb, drizzleSqliteDb, postgresTables, sqliteTables } from './drizzle-ops.js';
 import { kyselyOps } from './kysely-ops.js';
 import { type Database, type Dialect, openDatabase } from './library.js';
-import { libraryOps, OPERATION_NAMES, type OperationSet, rawOps } from './ops.js';
+import { libraryOps, type OperationSet, rawOps } from './ops.js';
 import {
   countStatement,
   openBetterSqlite,
@@ -46,29 +46,19 @@ export function kindOf(name: string): CompetitorKind {
 /**
  * The library's side. Its statements are counted on a second `Database` opened on the same
  * database with an `onQuery` hook (the package's public way to see them), so that the timed one
- * runs without a hook.
+ * runs without a hook. The counter starts after that open (whose check statement is not a call's).
  */
-export function librarySide(db: Database, url: string, ids: DatasetIds, tag: number): Side {
-  const ops = libraryOps(db, ids, tag);
+export async function librarySide(db: Database, url: string, ids: DatasetIds, tag: number): Promise<Side> {
   const statements = { count: 0 };
-  let counting: Promise<Database> | undefined;
-  let countedOps: Promise<OperationSet> | undefined;
-  const counted = () => {
-    counting ??= openDatabase({ url, onQuery: (event) => countStatement(statements, event.sql) });
-    countedOps ??= counting.then((counter) => libraryOps(counter, ids, tag));
-    return countedOps;
-  };
+  const counter = await openDatabase({ url, onQuery: (event) => countStatement(statements, event.sql) });
+  statements.count = 0;
   return {
     name: 'library',
     kind: 'library',
-    ops,
-    counted: Object.fromEntries(
-      OPERATION_NAMES.map((name) => [name, async (i: number) => (await counted())[name](i)]),
-    ) as OperationSet,
+    ops: libraryOps(db, ids, tag),
+    counted: libraryOps(counter, ids, tag),
     statements,
-    close: async () => {
-      if (counting !== undefined) await (await counting).close();
-    },
+    close: () => counter.close(),
   };
 }
 
@@ -118,7 +108,7 @@ export async function openSides(
 ): Promise<Side[]> {
   const wanted = (name: string) => options.only === undefined || options.only.includes(name);
   const { rawTarget } = target;
-  const sides: Side[] = [librarySide(db, target.url, ids, 0)];
+  const sides: Side[] = [await librarySide(db, target.url, ids, 0)];
   let tag = 1;
   if (dialect === 'sqlite') {
     if (wanted('raw-better-sqlite3'))
