@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCompany, type Database, enableRowLevelSecurity, openDatabase } from '../../src/index.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../support/dialects.js';
+import { createCompany, type Database } from '../../src/index.js';
 import { requestedDialects } from '../support/env.js';
+import { openRowLevelSecurityDatabases, type RowLevelSecurityDatabases } from '../support/row-level-security-roles.js';
 
 // db.transaction under PostgreSQL row-level security: the tenant setting is transaction-local, and
 // one transaction here holds the scopes of two companies. Each scope call must set its own company
@@ -13,21 +12,12 @@ import { requestedDialects } from '../support/env.js';
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
   'db.transaction under row-level security [postgresql]',
   () => {
-    const suffix = randomBytes(4).toString('hex');
-    const ownerRole = `overlay_txowner_${suffix}`;
-    const appRole = `overlay_txapp_${suffix}`;
-    let target: TestDatabase;
-    let owner: Database;
+    let rls: RowLevelSecurityDatabases;
     let app: Database;
     let superuser: pg.Client;
     let a: number;
     let b: number;
 
-    const urlAs = (role: string) => {
-      const url = new URL(target.url);
-      url.username = role;
-      return url.toString();
-    };
     /** Workflow names per company, read as the superuser (no policy applies). */
     const workflowsByCompany = async (): Promise<Record<number, string[]>> => {
       const { rows } = await superuser.query('select company_id, name from workflows order by id');
@@ -37,28 +27,13 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     };
 
     beforeAll(async () => {
-      target = await createTestDatabase('postgresql');
-      await adminQuery(`create role ${ownerRole} login nosuperuser nobypassrls`);
-      await adminQuery(`create role ${appRole} login nosuperuser nobypassrls`);
-      await adminQuery(`alter database ${target.name} owner to ${ownerRole}`);
-      superuser = new pg.Client({ connectionString: target.url });
-      await superuser.connect();
-      await superuser.query(`alter schema public owner to ${ownerRole}`);
-      owner = await openDatabase({ url: urlAs(ownerRole), migrate: true });
-      await enableRowLevelSecurity(owner, { appRole });
-      a = (await createCompany(owner, { name: 'Acme' })).id;
-      b = (await createCompany(owner, { name: 'Globex' })).id;
-      app = await openDatabase({ url: urlAs(appRole), rowLevelSecurity: true, pool: { min: 0, max: 2 } });
+      rls = await openRowLevelSecurityDatabases('overlay_tx');
+      ({ app, superuser } = rls);
+      a = (await createCompany(rls.owner, { name: 'Acme' })).id;
+      b = (await createCompany(rls.owner, { name: 'Globex' })).id;
     }, 60_000);
 
-    afterAll(async () => {
-      await app?.close();
-      await owner?.close();
-      await superuser?.end();
-      await target?.drop();
-      await adminQuery(`drop role if exists ${appRole}`);
-      await adminQuery(`drop role if exists ${ownerRole}`);
-    });
+    afterAll(async () => rls?.dispose());
 
     it("commits the scopes of two companies together, each writing and reading only its own company's rows", async () => {
       const seen = await app.transaction(async (tx) => {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { query } from '../../src/executor/executor.js';
 import {
@@ -9,14 +8,14 @@ import {
   createCompany,
   createTenantScope,
   type Database,
-  enableRowLevelSecurity,
   OverlayDbError,
   openDatabase,
   rowLevelSecuritySql,
 } from '../../src/index.js';
 import { ScopeContext } from '../../src/tenant/scope-context.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../support/dialects.js';
+import type { TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
+import { openRowLevelSecurityDatabases, type RowLevelSecurityDatabases } from '../support/row-level-security-roles.js';
 import { recordStatements, stepInput } from '../tenant/fixtures.js';
 
 // PostgreSQL-only: row-level security is a PostgreSQL feature (openDatabase refuses it on SQLite,
@@ -28,9 +27,9 @@ const TABLES = ['users', 'workflows', 'steps', 'screenshots', 'health_logs', 'no
 describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAvailable'))(
   'row-level security behind the tenant scope [postgresql]',
   () => {
-    const suffix = randomBytes(4).toString('hex');
-    const ownerRole = `overlay_owner_${suffix}`;
-    const appRole = `overlay_app_${suffix}`;
+    let rls: RowLevelSecurityDatabases;
+    let ownerRole: string;
+    let appRole: string;
     let target: TestDatabase;
     let owner: Database;
     let app: Database;
@@ -54,16 +53,8 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
     };
 
     beforeAll(async () => {
-      target = await createTestDatabase('postgresql');
-      await adminQuery(`create role ${ownerRole} login nosuperuser nobypassrls`);
-      await adminQuery(`create role ${appRole} login nosuperuser nobypassrls`);
-      await adminQuery(`alter database ${target.name} owner to ${ownerRole}`);
-      superuser = new pg.Client({ connectionString: target.directUrl });
-      await superuser.connect();
-      await superuser.query(`alter schema public owner to ${ownerRole}`);
-
-      owner = await openDatabase({ ...target.openOptions, url: urlAs(ownerRole), migrate: true });
-      await enableRowLevelSecurity(owner, { appRole });
+      rls = await openRowLevelSecurityDatabases('overlay');
+      ({ target, ownerRole, appRole, owner, app, superuser } = rls);
       // The owner runs the cross-company services (no tenant set: the maintenance policy).
       const acme = await createCompany(owner, { name: 'Acme' });
       const globex = await createCompany(owner, { name: 'Globex' });
@@ -77,12 +68,6 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       });
       await createAdmin(owner, { companyId: b, email: 'bob@globex.test', password: 'correct horse battery 9' });
 
-      app = await openDatabase({
-        ...target.openOptions,
-        url: urlAs(appRole),
-        rowLevelSecurity: true,
-        pool: { min: 0, max: 2 },
-      });
       for (const company of [a, b]) {
         const scope = app.forCompany(company);
         const wf = await scope.workflows.create({
@@ -100,14 +85,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
       );
     }, 60_000);
 
-    afterAll(async () => {
-      await app?.close();
-      await owner?.close();
-      await superuser?.end();
-      await target?.drop();
-      await adminQuery(`drop role if exists ${appRole}`);
-      await adminQuery(`drop role if exists ${ownerRole}`);
-    });
+    afterAll(async () => rls?.dispose());
 
     it('the roles cannot bypass the policies, and every table is ENABLE + FORCE with both policies', async () => {
       const { rows: roles } = await superuser.query(
@@ -205,7 +183,7 @@ describe.runIf(requestedDialects().includes('postgresql') && inject('postgresAva
 
     it("a scope on a host's EntityManager in a transaction joins it, setting the tenant once per scope transaction", async () => {
       const sent = recordStatements(app);
-      const marker = `joined ${suffix}`;
+      const marker = `joined ${appRole}`;
       const error = await app
         .fork()
         .transactional(async (tx) => {
