@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../../src/index.js';
 import { component } from '../support/components.js';
 import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
+import { openError } from '../support/open-error.js';
 
 // What a PostgreSQL URL's parts mean to psql (libpq), against the real server on 5432 (no TLS, a
 // socket in /var/run/postgresql, 127.0.0.1 only) and the TLS cluster (5441, also on ::1).
@@ -16,16 +17,6 @@ async function one<T = Record<string, unknown>>(db: Database, sql: string): Prom
   return row;
 }
 
-async function errorOf(work: () => Promise<unknown>): Promise<{ code?: unknown; message: string }> {
-  try {
-    const opened = await work();
-    await (opened as Database | undefined)?.close?.();
-  } catch (error) {
-    return { code: (error as { code?: unknown }).code, message: String((error as Error).message) };
-  }
-  return { code: 'NO ERROR', message: '' };
-}
-
 describe.runIf(onPostgres)('PostgreSQL URLs mean what they mean to psql [postgresql]', () => {
   let target: TestDatabase;
   beforeAll(async () => {
@@ -34,7 +25,7 @@ describe.runIf(onPostgres)('PostgreSQL URLs mean what they mean to psql [postgre
   afterAll(async () => target?.drop());
 
   it('sslmode=require against a server without TLS is refused with DATABASE_ERROR, never plain text', async () => {
-    const { code, message } = await errorOf(() => openDatabase({ url: `${target.url}?sslmode=require` }));
+    const { code, message } = await openError(() => openDatabase({ url: `${target.url}?sslmode=require` }));
     expect(code).toBe('DATABASE_ERROR');
     expect(message).toMatch(/does not support SSL/);
   });
@@ -92,7 +83,7 @@ describe.runIf(onPostgres)('PostgreSQL URLs mean what they mean to psql [postgre
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
-      const { code, message } = await errorOf(() =>
+      const { code, message } = await openError(() =>
         openDatabase({ url: `postgresql://postgres@127.0.0.1:${port}/x?connect_timeout=2` }),
       );
       expect(code).toBe('DATABASE_ERROR');

@@ -9,6 +9,7 @@ import { createCompany, type Database, openDatabase } from '../../src/index.js';
 import { component } from '../support/components.js';
 import { createTestDatabase, type TestDatabase } from '../support/dialects.js';
 import { requestedDialects } from '../support/env.js';
+import { openError } from '../support/open-error.js';
 import { seedCompany, stepInput } from '../tenant/fixtures.js';
 
 // TLS against a real server: the tls-cluster component (scripts/components/tls-cluster.sh) is a
@@ -19,16 +20,6 @@ const tls = onPostgres ? await component('tls-cluster') : undefined;
 const PORT = tls?.OVERLAY_TEST_TLS_PORT;
 const CA = tls?.OVERLAY_TEST_TLS_CA;
 const WRONG_CA = tls?.OVERLAY_TEST_TLS_WRONG_CA;
-
-async function errorOf(work: () => Promise<unknown>): Promise<{ code?: unknown; message: string }> {
-  try {
-    const opened = await work();
-    await (opened as Database | undefined)?.close?.();
-  } catch (error) {
-    return { code: (error as { code?: unknown }).code, message: String((error as Error).message) };
-  }
-  return { code: 'NO ERROR', message: '' };
-}
 
 describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () => {
   let target: TestDatabase;
@@ -102,7 +93,7 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
 
   it('a CA that did not sign the server certificate is refused with DATABASE_ERROR', async () => {
     for (const mode of ['verify-full', 'verify-ca', 'require']) {
-      const { code, message } = await errorOf(() =>
+      const { code, message } = await openError(() =>
         openDatabase({ url: at('localhost', `sslmode=${mode}&sslrootcert=${WRONG_CA}`) }),
       );
       expect(code, mode).toBe('DATABASE_ERROR');
@@ -112,7 +103,7 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
 
   it('a host name the certificate does not name is refused by verify-full with DATABASE_ERROR', async () => {
     // The certificate names localhost and 127.0.0.1, not ::1.
-    const { code, message } = await errorOf(() =>
+    const { code, message } = await openError(() =>
       openDatabase({ url: at('[::1]', `sslmode=verify-full&sslrootcert=${CA}`) }),
     );
     expect(code).toBe('DATABASE_ERROR');
@@ -120,7 +111,7 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
   });
 
   it('disable against a server that takes only TLS is refused by the server, not upgraded', async () => {
-    const { code, message } = await errorOf(() => openDatabase({ url: at('localhost', 'sslmode=disable') }));
+    const { code, message } = await openError(() => openDatabase({ url: at('localhost', 'sslmode=disable') }));
     expect(code).toBe('DATABASE_ERROR');
     expect(message).toMatch(/no encryption/);
   });
@@ -196,7 +187,7 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
     const currentUser = async (db: Database) =>
       (await query<{ name: string }>(db.orm.em.fork(), 'select current_user as name'))[0].name;
 
-    const refused = await errorOf(() => openDatabase({ url: url('application_name=no-cert') }));
+    const refused = await openError(() => openDatabase({ url: url('application_name=no-cert') }));
     expect(refused.code).toBe('DATABASE_ERROR');
     expect(refused.message).toMatch(/requires a valid client certificate/);
 
@@ -226,7 +217,7 @@ describe.runIf(tls)('TLS against a real server (tls-cluster) [postgresql]', () =
       } finally {
         await withPassphrase.close();
       }
-      const wrong = await errorOf(() =>
+      const wrong = await openError(() =>
         openDatabase({ url: url(`sslcert=${cert}&sslkey=${encrypted}&sslpassword=not-${passphrase}`) }),
       );
       expect(wrong.code).toBe('DATABASE_ERROR');
